@@ -1,0 +1,157 @@
+"""The ``pullflow`` command: its commands, and the one place user errors become sentences.
+
+Exit codes: 0 done; 1 refused by a rule (WIP limit, andon, pull signal, nothing ready);
+2 bad input or usage; 3 an unexpected failure (reported in one line; set PULLFLOW_DEBUG=1 for
+the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from pullflow import __version__
+from pullflow.cli import andon, boards, demo, flow, items, learning, render
+from pullflow.cli.context import (
+    Actor,
+    BoardName,
+    Db,
+    Json,
+    actor,
+    database_url,
+    item_number,
+    now,
+)
+from pullflow.cli.context import unit_of_work as open_unit
+from pullflow.services import DomainError, Refused
+from pullflow.services.boards import TEMPLATES, create_from_template
+from pullflow.services.queries import board_names, event_log
+from pullflow.services.unit import initialise_store
+from pullflow.services.views import event_json
+
+app = typer.Typer(
+    name="pullflow",
+    help="A pull system for lean product teams: WIP limits that hold, experiments as the pull "
+    "signal, and an andon that stops the line until a Five Whys finds the root cause.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(boards.app, name="board")
+app.add_typer(items.app, name="item")
+app.add_typer(learning.hypothesis_app, name="hypothesis")
+app.add_typer(learning.experiment_app, name="experiment")
+app.add_typer(andon.app, name="andon")
+app.command("pull")(flow.pull)
+app.command("finish")(flow.finish)
+app.command("block")(flow.block)
+app.command("unblock")(flow.unblock)
+app.command("discard")(flow.discard)
+app.command("return")(flow.return_)
+app.command("demo")(demo.demo)
+
+DEFAULT_BOARD = "main"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"pullflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Pull work through a board whose limits hold."""
+
+
+@app.command("init")
+def init(
+    template: Annotated[
+        str,
+        typer.Option(help=f"Board to start with: {' or '.join(TEMPLATES)}."),
+    ] = "build-measure-learn",
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+) -> None:
+    """Create the database (or upgrade it) and a first board from a template."""
+    url = database_url(db)
+    store, migrated = initialise_store(url)
+    render.say(f"Database {url} {'is ready' if migrated else 'was already up to date'}.")
+    existing = board_names(store.unit_of_work())
+    wanted = board or (None if existing else DEFAULT_BOARD)
+    if wanted is None or wanted.lower() in {name.lower() for name in existing}:
+        render.say(f"Boards: {', '.join(existing)}.")
+        return
+    outcome = create_from_template(
+        store.unit_of_work(), template_name=template, name=wanted, actor=actor(as_), at=now()
+    )
+    render.events(outcome.events)
+
+
+@app.command("log")
+def log(
+    item: Annotated[str | None, typer.Option(help="Only this item's events.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the most recent N.")] = None,
+    db: Db = None,
+    board: BoardName = None,
+    json: Json = False,
+) -> None:
+    """Show the board's events, oldest first."""
+    history = event_log(
+        open_unit(db),
+        board=board,
+        item=item_number(item) if item is not None else None,
+        limit=limit,
+    )
+    if json:
+        render.print_json([event_json(stored) for stored in history])
+    else:
+        render.log(history)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; user errors end in one sentence and an exit code, never a trace."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    try:
+        app(args=argv, prog_name="pullflow", standalone_mode=True)
+    except SystemExit as done:
+        return _code(done.code)
+    except DomainError as error:
+        render.err.print(error.message, markup=False)
+        return 1 if isinstance(error, Refused) else 2
+    except KeyboardInterrupt:
+        render.err.print("Interrupted: nothing was written by the unfinished command.")
+        return 130
+    except Exception as error:
+        if os.environ.get("PULLFLOW_DEBUG"):
+            raise
+        render.err.print(
+            f"pullflow failed unexpectedly ({type(error).__name__}: {error}): nothing more "
+            "was written; rerun with PULLFLOW_DEBUG=1 for the details and report them.",
+            markup=False,
+        )
+        return 3
+    return 0
+
+
+def _code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

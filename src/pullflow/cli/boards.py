@@ -1,0 +1,136 @@
+"""``pullflow board``: create, list, show and configure boards."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pullflow.cli import render
+from pullflow.cli.context import Actor, BoardName, Db, Json, actor, now, unit_of_work
+from pullflow.services import parse_limit, parse_policy, parse_pull_signal
+from pullflow.services.boards import configure_board, create_board, set_limit
+from pullflow.services.queries import board_names, board_view
+
+app = typer.Typer(help="Create, show and configure boards.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new board.")],
+    stages: Annotated[
+        str,
+        typer.Option(
+            help='Stages in order, "Name", "Name:limit" or "Name:limit:policy", the first being '
+            'the options and the last done: "Options,Build:3,Measure:2,Learn:2,Done".'
+        ),
+    ],
+    pull_signal: Annotated[
+        str, typer.Option(help="What lets work leave the options: experiment or capacity.")
+    ] = "capacity",
+    experiment_limit: Annotated[
+        str, typer.Option(help="Most experiments running at once (a number, or none).")
+    ] = "none",
+    timezone: Annotated[
+        str, typer.Option(help="IANA time zone that day-based figures use.")
+    ] = "UTC",
+    db: Db = None,
+    as_: Actor = None,
+) -> None:
+    """Create a board from a list of stages with their WIP limits."""
+    outcome = create_board(
+        unit_of_work(db),
+        name=name,
+        stages=stages,
+        actor=actor(as_),
+        at=now(),
+        pull_signal=parse_pull_signal(pull_signal),
+        experiment_limit=parse_limit(experiment_limit),
+        timezone=timezone,
+    )
+    render.events(outcome.events)
+
+
+@app.command("list")
+def list_boards(db: Db = None, json: Json = False) -> None:
+    """List the boards in the database."""
+    names = board_names(unit_of_work(db))
+    if json:
+        render.print_json([{"name": name} for name in names])
+        return
+    for name in names:
+        render.say(name)
+    if not names:
+        render.say("No boards yet: create one with pullflow init or pullflow board create.")
+
+
+@app.command("show")
+def show(
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Board to show (or use --board).")
+    ] = None,
+    db: Db = None,
+    board: BoardName = None,
+    json: Json = False,
+) -> None:
+    """Show the board: stages, lanes, WIP against limits, blocked and expedite cards, ages."""
+    view = board_view(unit_of_work(db), board=name or board, at=now())
+    if json:
+        render.print_json(view.to_json())
+    else:
+        render.board(view)
+
+
+@app.command("limit")
+def limit(
+    stage: Annotated[str, typer.Argument(metavar="STAGE", help="Stage whose limit changes.")],
+    value: Annotated[str, typer.Argument(metavar="N", help="New WIP limit, or none.")],
+    policy: Annotated[
+        str | None,
+        typer.Option(help="At the limit: block (refuse), warn (allow, record) or override."),
+    ] = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+) -> None:
+    """Set a stage's WIP limit and policy; lowering a limit evicts nothing."""
+    outcome = set_limit(
+        unit_of_work(db),
+        board=board,
+        stage=stage,
+        limit=parse_limit(value),
+        policy=parse_policy(policy) if policy is not None else None,
+        actor=actor(as_),
+        at=now(),
+    )
+    render.events(outcome.events)
+
+
+@app.command("set")
+def configure(
+    pull_signal: Annotated[
+        str | None, typer.Option(help="What lets work leave the options: experiment or capacity.")
+    ] = None,
+    experiment_limit: Annotated[
+        str | None, typer.Option(help="Most experiments running at once (a number, or none).")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone that day-based figures use.")
+    ] = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+) -> None:
+    """Change the board's pull signal, running-experiment limit or time zone."""
+    limit_value = parse_limit(experiment_limit) if experiment_limit is not None else None
+    outcome = configure_board(
+        unit_of_work(db),
+        board=board,
+        actor=actor(as_),
+        at=now(),
+        pull_signal=parse_pull_signal(pull_signal) if pull_signal is not None else None,
+        experiment_limit=limit_value,
+        clear_experiment_limit=experiment_limit is not None and limit_value is None,
+        timezone=timezone,
+    )
+    render.events(outcome.events)

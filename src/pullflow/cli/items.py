@@ -1,0 +1,138 @@
+"""``pullflow item``: add, edit, rerank and show items."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pullflow.cli import render
+from pullflow.cli.context import (
+    Actor,
+    BoardName,
+    Db,
+    Json,
+    actor,
+    day,
+    item_number,
+    now,
+    number,
+    unit_of_work,
+)
+from pullflow.services import Invalid, parse_service_class
+from pullflow.services.flow import add_item, edit_item, rerank_item
+from pullflow.services.queries import item_view
+from pullflow.services.views import event_json
+
+app = typer.Typer(help="Add, edit, rank and inspect items.", no_args_is_help=True)
+
+ServiceClassOption = Annotated[
+    str | None,
+    typer.Option("--class", help="Class of service: standard, fixed-date or expedite."),
+]
+DueOption = Annotated[
+    str | None, typer.Option(help="Due date, YYYY-MM-DD (makes the item fixed-date).")
+]
+
+
+@app.command("add")
+def add(
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="Short title of the work.")],
+    service_class: ServiceClassOption = None,
+    due: DueOption = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="Running experiment the item serves, such as E1.")
+    ] = None,
+    rank: Annotated[
+        int | None, typer.Option(help="Position in the options (1 = next); default last.")
+    ] = None,
+    override: Annotated[
+        str | None, typer.Option(help="Reason to exceed an options limit with override policy.")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the new item's id.")
+    ] = False,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+) -> None:
+    """Add an item to the options."""
+    outcome = add_item(
+        unit_of_work(db),
+        board=board,
+        title=title,
+        actor=actor(as_),
+        at=now(),
+        service_class=parse_service_class(service_class) if service_class else None,
+        due=day(due),
+        position=rank,
+        experiment=number(experiment, "Experiment", "E") if experiment else None,
+        override=override,
+    )
+    if quiet:
+        print(outcome.events[0].item)
+    else:
+        render.events(outcome.events)
+
+
+@app.command("edit")
+def edit(
+    item: Annotated[str, typer.Argument(metavar="ITEM", help="Item id, such as 4.")],
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    service_class: ServiceClassOption = None,
+    due: DueOption = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+) -> None:
+    """Change an item's title, class of service or due date."""
+    if title is None and service_class is None and due is None:
+        raise Invalid("Nothing to change was given: add --title, --class or --due.")
+    outcome = edit_item(
+        unit_of_work(db),
+        board=board,
+        item=item_number(item),
+        actor=actor(as_),
+        at=now(),
+        title=title,
+        service_class=parse_service_class(service_class) if service_class else None,
+        due=day(due),
+    )
+    render.events(outcome.events)
+
+
+@app.command("rerank")
+def rerank(
+    item: Annotated[str, typer.Argument(metavar="ITEM", help="Item id, such as 4.")],
+    position: Annotated[
+        int, typer.Argument(metavar="POSITION", help="New position in the options, 1 = next.")
+    ],
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+) -> None:
+    """Move an item waiting in the options to a new position in line."""
+    outcome = rerank_item(
+        unit_of_work(db),
+        board=board,
+        item=item_number(item),
+        position=position,
+        actor=actor(as_),
+        at=now(),
+    )
+    render.events(outcome.events)
+
+
+@app.command("show")
+def show(
+    item: Annotated[str, typer.Argument(metavar="ITEM", help="Item id, such as 4.")],
+    db: Db = None,
+    board: BoardName = None,
+    json: Json = False,
+) -> None:
+    """Show one item and its history."""
+    card, history = item_view(unit_of_work(db), board=board, item=item_number(item), at=now())
+    if json:
+        render.print_json({**card.to_json(), "events": [event_json(e) for e in history]})
+    else:
+        render.card(card, history)

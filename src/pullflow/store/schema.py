@@ -1,0 +1,98 @@
+"""Creating and upgrading the schema with Alembic, safely when many processes start at once.
+
+``initialise`` applies every migration up to the newest (it is what ``pullflow init`` runs).
+``ensure_current`` is called once per process when a store is opened: a database a release
+behind is upgraded there and then; one that was never initialised, or that a newer pullflow
+wrote, is refused with a sentence saying what to do.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, Connection, Engine, text
+
+from pullflow.domain.errors import Invalid
+from pullflow.store.engine import WRITE, shown, use_wal
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: Any fixed number: PostgreSQL advisory lock taken while migrating.
+MIGRATION_LOCK = 74_2201
+
+
+class NotInitialised(Invalid):
+    """The database has no pullflow schema yet, or one from a newer release."""
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def initialise(engine: Engine) -> bool:
+    """Bring the schema up to the newest migration; return whether anything was applied."""
+    use_wal(engine)
+    with engine.execution_options(**{WRITE: True}).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        before = current_revision(connection)
+        if before == head_revision():
+            return False
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        return True
+
+
+def refuse_missing_file(url: URL) -> None:
+    """Refuse a SQLite file that does not exist, rather than creating an empty one."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        return
+    if database.startswith("file:") or Path(database).exists():
+        return
+    raise NotInitialised(
+        f"No pullflow database at {database}: create it with pullflow init "
+        "(add --db URL if it lives elsewhere)."
+    )
+
+
+def ensure_current(engine: Engine) -> None:
+    """Check the schema before use: upgrade one that is behind, refuse one that is missing."""
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+    if revision == head_revision():
+        return
+    known = {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+    if revision is None:
+        raise NotInitialised(
+            f"No pullflow database at {shown(engine.url)}: create it with pullflow init "
+            "(add --db URL if it lives elsewhere)."
+        )
+    if revision not in known:
+        raise NotInitialised(
+            f"The database at {shown(engine.url)} was written by a newer pullflow "
+            f"(schema {revision}): upgrade pullflow before using it."
+        )
+    initialise(engine)

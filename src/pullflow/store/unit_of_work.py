@@ -1,0 +1,136 @@
+"""The unit of work: one transaction per use case, state and events committed together.
+
+A ``Store`` is opened once per process for a database URL (checking the schema on the way);
+each use case then takes a fresh ``SqlUnitOfWork`` from it. ``with uow:`` opens a write
+transaction (on SQLite ``BEGIN IMMEDIATE``); ``with uow.reading():`` a read-only one. Leaving
+the block without ``commit()`` rolls everything back, so a refused change writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pullflow.domain.errors import Refused
+from pullflow.store.engine import WRITE, StoreUnavailable, make_engine, parse_url, shown
+from pullflow.store.mapping import start_mappers
+from pullflow.store.repository import BoardRepository, EventLog
+from pullflow.store.schema import ensure_current, initialise, refuse_missing_file
+
+
+class Store:
+    """A database opened for pullflow: its engine and the sessions for reads and writes."""
+
+    def __init__(self, url: str, *, check_schema: bool = True) -> None:
+        start_mappers()
+        self.url = parse_url(url)
+        self.engine: Engine = make_engine(url)
+        self._writes = sessionmaker(
+            bind=self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
+        )
+        self._reads = sessionmaker(bind=self.engine, expire_on_commit=False)
+        if check_schema:
+            refuse_missing_file(self.url)
+            with self.unavailable_as_sentence():
+                ensure_current(self.engine)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def initialise(self) -> bool:
+        """Create or upgrade the schema; return whether a migration ran."""
+        with self.unavailable_as_sentence():
+            return initialise(self.engine)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def unavailable_as_sentence(self) -> Iterator[None]:
+        """Turn a failure to reach the database into one sentence naming the URL."""
+        try:
+            yield
+        except OperationalError as error:
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise StoreUnavailable(
+                f"Cannot open the database at {shown(self.url)} ({reason}): check --db or "
+                "PULLFLOW_DATABASE_URL."
+            ) from None
+
+
+class SqlUnitOfWork:
+    """One use case's transaction, with the repositories it works through."""
+
+    boards: BoardRepository
+    events: EventLog
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        return self._open(self.store._writes())
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._close()
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlUnitOfWork]:
+        """A read-only transaction: a consistent view, taking no write lock."""
+        self._open(self.store._reads())
+        try:
+            yield self
+        finally:
+            self._close()
+
+    def commit(self) -> None:
+        """Write the changed state and every pending event in one transaction."""
+        session = self._session()
+        try:
+            session.flush()
+            for board in self.boards.seen:
+                events = board.take_events()
+                if events:
+                    self.events.append(board, events)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise Refused(
+                "The change collided with another made at the same moment and was not saved: "
+                "look at the board again and retry."
+            ) from None
+
+    def rollback(self) -> None:
+        self._session().rollback()
+
+    def _open(self, session: Session) -> SqlUnitOfWork:
+        self.session = session
+        self.boards = BoardRepository(session)
+        self.events = EventLog(session)
+        return self
+
+    def _close(self) -> None:
+        if self.session is not None:
+            # Closing rolls back whatever was not committed and detaches the loaded objects
+            # as they are, so a read's results stay usable after the transaction.
+            self.session.close()
+            self.session = None
+
+    def _session(self) -> Session:
+        if self.session is None:
+            raise RuntimeError("the unit of work is not open: use it in a with block")
+        return self.session
