@@ -51,9 +51,9 @@ def test_add_at_a_position_and_rerank_renumber_the_line(clock: Clock) -> None:
 
 def test_positions_out_of_range_are_refused(clock: Clock) -> None:
     b = board(clock, items=2)
-    with pytest.raises(Invalid, match="choose 1 to 3"):
+    with pytest.raises(Invalid, match="run from 1 to 3"):
         b.add_item("x", actor=ACTOR, at=clock(), position=4)
-    with pytest.raises(Invalid, match="choose 1 to 2"):
+    with pytest.raises(Invalid, match="run from 1 to 2"):
         b.rerank(1, 3, actor=ACTOR, at=clock())
 
 

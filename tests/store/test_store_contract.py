@@ -12,12 +12,13 @@ from sqlalchemy.exc import DBAPIError
 
 from pullflow.domain.board import Board
 from pullflow.domain.errors import AlreadyExists, NotFound, WipLimitReached
+from pullflow.domain.needs import Needs
 from pullflow.services import SqlUnitOfWork, Store
 from pullflow.services.boards import create_board
-from pullflow.services.flow import add_item, pull_item
+from pullflow.services.flow import add_item, finish_item, pull_item
 from pullflow.services.queries import board_history, event_log
 from pullflow.services.unit import initialise_store, open_store
-from pullflow.store.schema import head_revision
+from pullflow.store.schema import SCHEMA_REVISION, alembic_config
 from pullflow.store.tables import metadata
 from tests.conftest import Clock
 from tests.snapshot import snapshot
@@ -25,6 +26,7 @@ from tests.snapshot import snapshot
 UowFactory = Callable[[], SqlUnitOfWork]
 
 
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_build_exactly_the_tables_the_code_maps(store: Store) -> None:
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -41,9 +43,15 @@ def test_initialising_twice_is_harmless_and_records_the_head(db_url: str) -> Non
     again, migrated_again = initialise_store(db_url)
     assert (migrated, migrated_again) == (True, False)
     with again.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+        assert MigrationContext.configure(connection).get_current_revision() == SCHEMA_REVISION
     first.close()
     again.close()
+
+
+def test_the_schema_revision_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_REVISION
 
 
 def test_an_uninitialised_database_is_refused_with_what_to_do(postgres_url: str) -> None:
@@ -108,20 +116,21 @@ def test_the_database_refuses_to_change_or_delete_events(store: Store, clock: Cl
     assert [e.event.actor for e in event_log(uow(), board=None)] == ["ana"]
 
 
-def test_boards_with_delivered_items_load_only_the_flow_for_changes(
-    uow: UowFactory, clock: Clock
-) -> None:
+def test_a_change_loads_only_the_items_it_needs(uow: UowFactory, clock: Clock) -> None:
     create_board(uow(), name="main", stages="Options,Build,Done", actor="ana", at=clock())
     for title in ("a", "b", "c"):
         add_item(uow(), board=None, title=title, actor="ana", at=clock())
-    from pullflow.services.flow import finish_item
-
     pull_item(uow(), board=None, stage="Build", actor="ana", at=clock())
     finish_item(uow(), board=None, item=1, deliver=True, actor="ana", at=clock())
+    pull_item(uow(), board=None, stage="Build", actor="ana", at=clock())
     unit = uow()
     with unit:
-        locked = unit.boards.lock(None)
-        assert sorted(i.number for i in locked.items) == [2, 3]
+        locked = unit.boards.lock(None, lambda b: Needs.of([b.stage("Build")]))
+        assert [i.number for i in locked.items] == [2]
+        assert locked.wip(locked.stage("Build")) == 1
+        with pytest.raises(RuntimeError, match="loaded without the items of Options"):
+            locked.options_queue()
     with unit:
-        locked = unit.boards.lock(None, items=[1])
-        assert sorted(i.number for i in locked.items) == [1, 2, 3]
+        locked = unit.boards.lock(None, lambda b: Needs.of([b.options], items=[1]))
+        assert sorted(i.number for i in locked.items) == [1, 3]
+        assert locked.item(1).state.value == "done"

@@ -46,6 +46,7 @@ from pullflow.domain.learning import (
     Verdict,
     required_text,
 )
+from pullflow.domain.needs import Needs
 from pullflow.domain.stages import Lane, Stage, StageSpec, WipPolicy, check_limit
 from pullflow.domain.text import squeeze
 
@@ -117,6 +118,7 @@ class Board:
         self.hypothesis_seq = 0
         self.experiment_seq = 0
         self.stop_seq = 0
+        self.rank_seq = 0
 
     # ----------------------------------------------------------------- creation and replay
 
@@ -165,6 +167,27 @@ class Board:
         for event in stream:
             evolve(board, event)
         return board
+
+    def restrict_to(self, needs: Needs) -> None:
+        """Declare that ``items`` holds only what ``needs`` asked for (the store's partial load).
+
+        Questions about the items of any other stage then raise instead of answering from
+        half the board.
+        """
+        self.__dict__["_loaded"] = needs
+
+    def _require(
+        self, stage: Stage | None = None, *, expedite: bool = False, history: bool = False
+    ) -> None:
+        loaded: Needs | None = self.__dict__.get("_loaded")
+        if loaded is None:
+            return
+        if history and not loaded.history:
+            raise RuntimeError(f"board {self.name} was loaded without its past stops")
+        if stage is not None and stage.position not in loaded.stages:
+            raise RuntimeError(f"board {self.name} was loaded without the items of {stage.name}")
+        if expedite and not loaded.expedite:
+            raise RuntimeError(f"board {self.name} was loaded without its expedite item")
 
     @property
     def pending_events(self) -> list[Event]:
@@ -228,7 +251,8 @@ class Board:
         )
 
     def items_in(self, stage: Stage, lane: Lane | None = None) -> list[Item]:
-        """Items in a stage (and lane), as loaded; delivered items only if they were loaded."""
+        """Items in a stage (and lane); delivered items only if they were loaded."""
+        self._require(stage)
         return [
             item
             for item in self.items
@@ -239,10 +263,12 @@ class Board:
 
     def wip(self, stage: Stage) -> int:
         """Items in the stage's lanes, blocked ones included."""
+        self._require(stage)
         return sum(1 for item in self.items if item.stage is stage and item.active)
 
     def options_queue(self) -> list[Item]:
         """The items waiting in the options, in rank order."""
+        self._require(self.options)
         waiting = [item for item in self.items if item.active and self.is_options(item.stage)]
         return sorted(waiting, key=lambda item: (item.rank or 0, item.number))
 
@@ -265,6 +291,7 @@ class Board:
         )
 
     def stop(self, number: int) -> Stop:
+        self._require(history=True)
         for stop in self.stops:
             if stop.number == number:
                 return stop
@@ -282,6 +309,7 @@ class Board:
 
     def expedite_item(self) -> Item | None:
         """The one active expedite item, if there is one."""
+        self._require(expedite=True)
         for item in self.items:
             if item.active and item.service_class is ServiceClass.EXPEDITE:
                 return item
@@ -362,12 +390,8 @@ class Board:
         service_class = self._class_for(service_class, due)
         if service_class is ServiceClass.EXPEDITE:
             self._check_expedite_free(None)
-        queue_length = len(self.options_queue())
-        if position is not None and not 1 <= position <= queue_length + 1:
-            raise Invalid(
-                f"Position {position} was refused: the options hold {queue_length} items, "
-                f"so choose 1 to {queue_length + 1}."
-            )
+        if position is not None:
+            self._check_position(position, len(self.options_queue()) + 1)
         linked = self._running_experiment(experiment) if experiment is not None else None
         number = self.item_seq + 1
         exceeded = self._room_for(number, service_class, self.options, override, actor, at)
@@ -438,11 +462,7 @@ class Board:
                 f"Item #{number} has left {self.options.name}: only waiting options are ranked."
             )
         queue = self.options_queue()
-        if not 1 <= position <= len(queue):
-            raise Invalid(
-                f"Position {position} was refused: {self.options.name} holds {len(queue)} items, "
-                f"so choose 1 to {len(queue)}."
-            )
+        self._check_position(position, len(queue))
         if queue.index(item) + 1 == position:
             return []
         return self._record(
@@ -783,6 +803,13 @@ class Board:
             raise ItemClosed(f"Item #{number} was discarded: add it again as a new item.")
         return item
 
+    def _check_position(self, position: int, last: int) -> None:
+        if not 1 <= position <= last:
+            raise Invalid(
+                f"Position {position} was refused: the positions in {self.options.name} run "
+                f"from 1 to {last}."
+            )
+
     def _class_for(self, service_class: ServiceClass | None, due: date | None) -> ServiceClass:
         if service_class is None:
             return ServiceClass.FIXED_DATE if due else ServiceClass.STANDARD
@@ -1033,6 +1060,7 @@ class Board:
         )
 
     def _earlier_stop_sharing(self, tags: list[str]) -> Stop | None:
+        self._require(history=True)
         sharing = [stop for stop in self.stops if set(stop.tags) & set(tags)]
         return max(sharing, key=lambda stop: stop.number) if sharing else None
 

@@ -228,15 +228,20 @@ def _line_resumed(board: Board, event: Event) -> None:
 
 
 def _queue_in_options(board: Board, item: Item, position: int | None) -> None:
-    """Give an options item its rank: at a 1-based position (others renumbered), or last."""
-    queue = [other for other in board.options_queue() if other is not item]
+    """Give an options item its rank: at a 1-based position (the others renumbered), or last.
+
+    Going last needs no other item: ``rank_seq`` is the highest rank ever given.
+    """
     if position is None:
-        item.rank = max((other.rank or 0 for other in queue), default=0) + 1
+        board.rank_seq += 1
+        item.rank = board.rank_seq
         return
+    queue = [other for other in board.options_queue() if other is not item]
     queue.insert(position - 1, item)
     for rank, queued in enumerate(queue, start=1):
         if queued.rank != rank:
             queued.rank = rank
+    board.rank_seq = max(board.rank_seq, len(queue))
 
 
 def _numbered(value: Any) -> int:

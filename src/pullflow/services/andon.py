@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import yaml
 
+from pullflow.domain import needs
 from pullflow.domain.andon import FiveWhys
 from pullflow.domain.errors import Invalid
-from pullflow.services.unit import Outcome, change, numbers
+from pullflow.services.unit import Outcome, change
 from pullflow.store import SqlUnitOfWork
 
 
@@ -38,7 +40,7 @@ def stop_line(
         lambda b: b.stop_line(
             reason=reason, actor=actor, at=at, stage=stage, tags=tags, fix=fix, people=people
         ),
-        items=numbers(fix),
+        partial(needs.to_stop, fix=fix),
     )
 
 
@@ -52,7 +54,12 @@ def resume_line(
     stop: int | None = None,
 ) -> Outcome:
     """Resume a stop once its Five Whys is complete; the event carries the investment."""
-    return change(uow, board, lambda b: b.resume_line(five_whys, actor=actor, at=at, stop=stop))
+    return change(
+        uow,
+        board,
+        lambda b: b.resume_line(five_whys, actor=actor, at=at, stop=stop),
+        needs.to_resume,
+    )
 
 
 def read_five_whys(path: Path) -> FiveWhys:

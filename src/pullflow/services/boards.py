@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from pullflow.domain import needs
 from pullflow.domain.board import Board
 from pullflow.domain.errors import AlreadyExists, Invalid
 from pullflow.domain.events import Event
@@ -108,7 +110,10 @@ def set_limit(
 ) -> Outcome:
     """Change a stage's WIP limit and, if given, its policy."""
     return change(
-        uow, board, lambda b: b.set_limit(stage, limit, actor=actor, at=at, policy=policy)
+        uow,
+        board,
+        lambda b: b.set_limit(stage, limit, actor=actor, at=at, policy=policy),
+        partial(needs.to_limit, stage=stage),
     )
 
 

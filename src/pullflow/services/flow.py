@@ -1,15 +1,18 @@
 """Use cases that move work: add, edit, rerank, pull, finish, block, unblock, discard, return.
 
-Each is one transaction through ``change``: the board is locked, the domain decides, and the
-new state is committed with its events. A refusal raises before anything is written.
+Each is one transaction through ``change``: the board is locked, the items the change needs
+are loaded, the domain decides, and the new state is committed with its events. A refusal
+raises before anything is written.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
+from pullflow.domain import needs
 from pullflow.domain.items import ServiceClass
-from pullflow.services.unit import Outcome, change, numbers
+from pullflow.services.unit import Outcome, change
 from pullflow.store import SqlUnitOfWork
 
 
@@ -40,6 +43,7 @@ def add_item(
             experiment=experiment,
             override=override,
         ),
+        partial(needs.to_add, service_class=service_class, position=position),
     )
 
 
@@ -60,7 +64,7 @@ def edit_item(
         lambda b: b.edit_item(
             item, actor=actor, at=at, title=title, service_class=service_class, due=due
         ),
-        items=numbers(item),
+        partial(needs.to_edit, item=item, service_class=service_class),
     )
 
 
@@ -71,7 +75,7 @@ def rerank_item(
         uow,
         board,
         lambda b: b.rerank(item, position, actor=actor, at=at),
-        items=numbers(item),
+        partial(needs.to_rerank, item=item),
     )
 
 
@@ -90,7 +94,7 @@ def pull_item(
         uow,
         board,
         lambda b: b.pull(stage, actor=actor, at=at, item=item, override=override),
-        items=numbers(item),
+        partial(needs.to_pull, stage=stage, item=item),
     )
 
 
@@ -107,7 +111,7 @@ def finish_item(
         uow,
         board,
         lambda b: b.finish(item, actor=actor, at=at, deliver=deliver),
-        items=numbers(item),
+        partial(needs.to_move, item=item),
     )
 
 
@@ -118,14 +122,19 @@ def block_item(
         uow,
         board,
         lambda b: b.block(item, reason=reason, actor=actor, at=at),
-        items=numbers(item),
+        partial(needs.to_move, item=item),
     )
 
 
 def unblock_item(
     uow: SqlUnitOfWork, *, board: str | None, item: int, actor: str, at: datetime
 ) -> Outcome:
-    return change(uow, board, lambda b: b.unblock(item, actor=actor, at=at), items=numbers(item))
+    return change(
+        uow,
+        board,
+        lambda b: b.unblock(item, actor=actor, at=at),
+        partial(needs.to_move, item=item),
+    )
 
 
 def discard_item(
@@ -135,7 +144,7 @@ def discard_item(
         uow,
         board,
         lambda b: b.discard(item, reason=reason, actor=actor, at=at),
-        items=numbers(item),
+        partial(needs.to_move, item=item),
     )
 
 
@@ -155,5 +164,5 @@ def return_item(
         uow,
         board,
         lambda b: b.return_item(item, stage, reason=reason, actor=actor, at=at, override=override),
-        items=numbers(item),
+        partial(needs.to_move, item=item, stage=stage),
     )

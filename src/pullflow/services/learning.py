@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
+from pullflow.domain import needs
 from pullflow.domain.learning import Decision, Verdict
-from pullflow.services.unit import Outcome, change, numbers
+from pullflow.services.unit import Outcome, change
 from pullflow.store import SqlUnitOfWork
 
 
@@ -57,7 +59,7 @@ def link_item(
         uow,
         board,
         lambda b: b.link(experiment, item, actor=actor, at=at),
-        items=numbers(item),
+        partial(needs.to_move, item=item),
     )
 
 
@@ -74,7 +76,7 @@ def unlink_item(
         uow,
         board,
         lambda b: b.unlink(experiment, item, actor=actor, at=at),
-        items=numbers(item),
+        partial(needs.to_move, item=item),
     )
 
 

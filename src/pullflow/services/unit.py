@@ -7,11 +7,12 @@ state and its events together, and hand the events back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pullflow.domain.board import Board
 from pullflow.domain.events import Event
+from pullflow.domain.needs import Needs, nothing
 from pullflow.store import SqlUnitOfWork, Store
 
 
@@ -38,17 +39,11 @@ def change(
     uow: SqlUnitOfWork,
     board: str | None,
     decide: Callable[[Board], list[Event]],
-    *,
-    items: Collection[int] = (),
+    needs: Callable[[Board], Needs] = nothing,
 ) -> Outcome:
-    """Run one change: lock the board, decide, and commit the state with its events."""
+    """Run one change: lock the board, load what it needs, decide, commit state and events."""
     with uow:
-        locked = uow.boards.lock(board, items=items)
+        locked = uow.boards.lock(board, needs)
         events = decide(locked)
         uow.commit()
         return Outcome(locked.name, events)
-
-
-def numbers(*values: int | None) -> list[int]:
-    """The item numbers a change names, for loading them even if they left the flow."""
-    return [value for value in values if value is not None]

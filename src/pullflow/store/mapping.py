@@ -60,7 +60,8 @@ def start_mappers() -> None:
                 cascade="all, delete-orphan",
                 lazy="selectin",
             ),
-            "items": relationship(Item, cascade="save-update, merge", lazy="select"),
+            # Never loaded by touching it: the repository loads what a change needs.
+            "items": relationship(Item, cascade="save-update, merge", lazy="raise"),
             "hypotheses": relationship(
                 Hypothesis,
                 cascade="save-update, merge",

@@ -10,20 +10,22 @@ item the change names.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, func, insert, or_, select
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.interfaces import LoaderOption
+from sqlalchemy import ColumnElement, RowMapping, and_, func, insert, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from pullflow.domain.andon import Stop
 from pullflow.domain.board import Board
 from pullflow.domain.errors import Invalid, NotFound
 from pullflow.domain.events import Event, EventType
-from pullflow.domain.items import ItemState
+from pullflow.domain.items import Item, ItemState, ServiceClass
 from pullflow.domain.learning import Experiment
+from pullflow.domain.needs import Needs, nothing
 from pullflow.store import tables
 
 
@@ -32,9 +34,9 @@ def _named(name: str) -> ColumnElement[bool]:
     return func.lower(tables.boards.c.name) == name.strip().lower()
 
 
-def _attr(cls: type, name: str) -> Any:
-    """A mapped class attribute, for loader options (the domain types them as plain values)."""
-    return getattr(cls, name)
+def _attr(owner: object, name: str) -> Any:
+    """A mapped attribute the domain does not declare (a relationship, a row id)."""
+    return getattr(owner, name)
 
 
 class BoardRepository:
@@ -63,49 +65,70 @@ class BoardRepository:
         self.session.add(board)
         self.seen.append(board)
 
-    def lock(self, name: str | None, *, items: Collection[int] = ()) -> Board:
-        """The board for a change, with its row locked until the transaction ends."""
+    def lock(self, name: str | None, plan: Callable[[Board], Needs] = nothing) -> Board:
+        """The board for a change, its row locked until the transaction ends.
+
+        The stages, stops and experiments come whole; of the items, only those ``plan`` says
+        the change needs (it is asked once the stages are known).
+        """
         wanted = name if name is not None else self._only_board()
-        statement = self._select(wanted, items, everything=False).with_for_update(of=tables.boards)
-        board = self.session.scalars(statement).one_or_none()
+        open_stops = _attr(Board, "stops").and_(_attr(Stop, "resumed_at").is_(None))
+        statement = (
+            select(Board)
+            .where(_named(wanted))
+            .options(joinedload(_attr(Board, "stages")), joinedload(open_stops))
+            .with_for_update(of=tables.boards)
+            .execution_options(populate_existing=True)
+        )
+        board = self.session.scalars(statement).unique().one_or_none()
         if board is None:
             raise NotFound(self._no_such_board(wanted))
+        needs = plan(board)
+        self._load_items(board, needs)
+        if needs.history:
+            stops = self.session.scalars(
+                select(Stop).where(tables.stops.c.board_id == _attr(board, "id"))
+            ).all()
+            set_committed_value(board, "stops", list(stops))
+        board.restrict_to(needs)
         self.seen.append(board)
         return board
 
     def whole(self, name: str | None) -> Board:
         """The board with every item, delivered and discarded ones included (for reading)."""
         wanted = name if name is not None else self._only_board()
-        board = self.session.scalars(self._select(wanted, (), everything=True)).one_or_none()
+        statement = (
+            select(Board)
+            .where(_named(wanted))
+            .options(
+                selectinload(_attr(Board, "stages")),
+                selectinload(_attr(Board, "items")),
+                selectinload(_attr(Board, "stops")),
+                selectinload(_attr(Board, "hypotheses")),
+                selectinload(_attr(Board, "experiments")).selectinload(_attr(Experiment, "items")),
+            )
+            .execution_options(populate_existing=True)
+        )
+        board = self.session.scalars(statement).one_or_none()
         if board is None:
             raise NotFound(self._no_such_board(wanted))
         return board
 
-    def _select(self, name: str, wanted: Collection[int], *, everything: bool) -> Select[Board]:
-        item_rows = tables.items.c
-        if everything:
-            items_option: LoaderOption = selectinload(_attr(Board, "items"))
-        else:
-            in_flow = or_(
-                item_rows.state == ItemState.ACTIVE.value, item_rows.number.in_(list(wanted))
-            )
-            items_option = selectinload(_attr(Board, "items").and_(in_flow))
-        options = [
-            selectinload(_attr(Board, "stages")),
-            items_option,
-            selectinload(_attr(Board, "stops")),
-        ]
-        if everything:
-            options += [
-                selectinload(_attr(Board, "hypotheses")),
-                selectinload(_attr(Board, "experiments")).selectinload(_attr(Experiment, "items")),
-            ]
-        return (
-            select(Board)
-            .where(_named(name))
-            .options(*options)
-            .execution_options(populate_existing=True)
+    def _load_items(self, board: Board, needs: Needs) -> None:
+        """Load the items a change needs (the board is then told that is all it holds)."""
+        rows = tables.items.c
+        stage_ids = [_attr(stage, "id") for stage in board.stages if stage.position in needs.stages]
+        in_flow: list[ColumnElement[bool]] = [rows.stage_id.in_(stage_ids)]
+        if needs.expedite:
+            in_flow.append(rows.service_class == ServiceClass.EXPEDITE.value)
+        wanted = or_(
+            and_(rows.state == ItemState.ACTIVE.value, or_(*in_flow)),
+            rows.number.in_(sorted(needs.items)),
         )
+        loaded = self.session.scalars(
+            select(Item).where(rows.board_id == _attr(board, "id"), wanted)
+        ).all()
+        set_committed_value(board, "items", list(loaded))
 
     def _id_of(self, name: str) -> int | None:
         return self.session.scalar(select(tables.boards.c.id).where(_named(name)))
@@ -144,7 +167,7 @@ class EventLog:
         self.session = session
 
     def append(self, board: Board, events: Sequence[Event]) -> None:
-        board_id = cast(int, getattr(board, "id"))  # noqa: B009 (mapped, not in the domain)
+        board_id: int = _attr(board, "id")
         self.session.execute(
             insert(tables.events),
             [

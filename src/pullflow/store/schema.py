@@ -3,26 +3,29 @@
 ``initialise`` applies every migration up to the newest (it is what ``pullflow init`` runs).
 ``ensure_current`` is called once per process when a store is opened: a database a release
 behind is upgraded there and then; one that was never initialised, or that a newer pullflow
-wrote, is refused with a sentence saying what to do.
+wrote, is refused with a sentence saying what to do. Reading the revision needs one query and
+no Alembic; Alembic itself is loaded only when the schema must change.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, text
+from sqlalchemy import URL, Connection, Engine, inspect, text
 
 from pullflow.domain.errors import Invalid
 from pullflow.store.engine import WRITE, shown, use_wal
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-#: Any fixed number: PostgreSQL advisory lock taken while migrating.
+#: The newest migration in migrations/versions (a test holds it to Alembic's head).
+SCHEMA_REVISION = "0001"
+
+#: Any fixed number: the PostgreSQL advisory lock taken while migrating.
 MIGRATION_LOCK = 74_2201
 
 
@@ -31,31 +34,38 @@ class NotInitialised(Invalid):
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-@cache
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise RuntimeError("no migrations found")
-    return head
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The schema revision recorded in the database, or None before ``initialise``."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    return str(revision) if revision is not None else None
 
 
 def initialise(engine: Engine) -> bool:
     """Bring the schema up to the newest migration; return whether anything was applied."""
+    from alembic import command
+
     use_wal(engine)
     with engine.execution_options(**{WRITE: True}).begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        before = current_revision(connection)
-        if before == head_revision():
+        if current_revision(connection) == SCHEMA_REVISION:
             return False
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -80,17 +90,14 @@ def ensure_current(engine: Engine) -> None:
     """Check the schema before use: upgrade one that is behind, refuse one that is missing."""
     with engine.connect() as connection:
         revision = current_revision(connection)
-    if revision == head_revision():
+    if revision == SCHEMA_REVISION:
         return
-    known = {
-        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
-    }
     if revision is None:
         raise NotInitialised(
             f"No pullflow database at {shown(engine.url)}: create it with pullflow init "
             "(add --db URL if it lives elsewhere)."
         )
-    if revision not in known:
+    if revision not in known_revisions():
         raise NotInitialised(
             f"The database at {shown(engine.url)} was written by a newer pullflow "
             f"(schema {revision}): upgrade pullflow before using it."

@@ -68,6 +68,7 @@ boards = Table(
     Column("hypothesis_seq", Integer, nullable=False),
     Column("experiment_seq", Integer, nullable=False),
     Column("stop_seq", Integer, nullable=False),
+    Column("rank_seq", Integer, nullable=False),
 )
 Index("uq_boards_name_lower", func.lower(boards.c.name), unique=True)
 

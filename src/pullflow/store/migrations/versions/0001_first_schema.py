@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("hypothesis_seq", sa.Integer(), nullable=False),
         sa.Column("experiment_seq", sa.Integer(), nullable=False),
         sa.Column("stop_seq", sa.Integer(), nullable=False),
+        sa.Column("rank_seq", sa.Integer(), nullable=False),
     )
     op.create_index("uq_boards_name_lower", "boards", [sa.text("lower(name)")], unique=True)
 
