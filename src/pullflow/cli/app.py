@@ -28,6 +28,7 @@ from pullflow.cli.context import (
 from pullflow.cli.context import unit_of_work as open_unit
 from pullflow.services import DomainError, Refused
 from pullflow.services.boards import TEMPLATES, create_from_template
+from pullflow.services.boards import template as board_template
 from pullflow.services.queries import board_names, event_log
 from pullflow.services.unit import initialise_store
 from pullflow.services.views import event_json
@@ -84,16 +85,17 @@ def init(
     as_: Actor = None,
 ) -> None:
     """Create the database (or upgrade it) and a first board from a template."""
-    url = database_url(db)
-    store, migrated = initialise_store(url)
-    render.say(f"Database {url} {'is ready' if migrated else 'was already up to date'}.")
+    chosen = board_template(template)
+    store, migrated = initialise_store(database_url(db))
+    state = "is ready" if migrated else "was already up to date"
+    render.say(f"Database {store.shown_url} {state}.")
     existing = board_names(store.unit_of_work())
     wanted = board or (None if existing else DEFAULT_BOARD)
     if wanted is None or wanted.lower() in {name.lower() for name in existing}:
         render.say(f"Boards: {', '.join(existing)}.")
         return
     outcome = create_from_template(
-        store.unit_of_work(), template_name=template, name=wanted, actor=actor(as_), at=now()
+        store.unit_of_work(), template_name=chosen, name=wanted, actor=actor(as_), at=now()
     )
     render.events(outcome.events)
 

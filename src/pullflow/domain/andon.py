@@ -21,6 +21,9 @@ from pullflow.domain.errors import Invalid
 from pullflow.domain.stages import Stage
 from pullflow.domain.text import squeeze
 
+#: The most people a stop can hold up.
+MAX_PEOPLE = 10_000
+
 #: Person-hours of countermeasure suggested per person-hour the stop cost.
 INVESTMENT_PER_HOUR_LOST = 1.0
 
@@ -111,11 +114,10 @@ class FiveWhys:
                 "countermeasure, owner and effort."
             )
         people = data.get("people_affected")
-        if people is not None and (
-            isinstance(people, bool) or not isinstance(people, int) or people < 1
-        ):
+        if people is not None and (type(people) is not int or not 1 <= people <= MAX_PEOPLE):
             raise Invalid(
-                f"people_affected {people!r} was refused: give a whole number of at least 1."
+                f"people_affected {people!r} was refused: give a whole number from 1 to "
+                f"{MAX_PEOPLE}."
             )
         return cls(
             problem=_text(data, "problem", "The Five Whys"),

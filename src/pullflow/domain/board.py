@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pullflow.domain.andon import FiveWhys, Stop, clean_tags
+from pullflow.domain.andon import MAX_PEOPLE, FiveWhys, Stop, clean_tags
 from pullflow.domain.errors import (
     ExpediteTaken,
     ExperimentLimitReached,
@@ -735,8 +735,10 @@ class Board:
         if not reason:
             raise Invalid('To stop the line a reason is required: add --reason "what is wrong".')
         scope = self.stage(stage) if stage is not None else None
-        if people < 1:
-            raise Invalid(f"{people} people affected was refused: give a number of at least 1.")
+        if not 1 <= people <= MAX_PEOPLE:
+            raise Invalid(
+                f"{people} people affected was refused: give a number from 1 to {MAX_PEOPLE}."
+            )
         for open_stop in self.open_stops:
             if open_stop.stage is scope:
                 raise StateConflict(

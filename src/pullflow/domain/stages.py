@@ -57,12 +57,16 @@ class Stage:
         return f"Stage({self.name!r}, limit={self.limit}, policy={self.policy.value})"
 
 
+#: The largest WIP limit (or running-experiment limit) a board takes.
+MAX_LIMIT = 100_000
+
+
 def check_limit(limit: int | None) -> int | None:
     """Return the limit if it is a usable WIP limit, else refuse with a sentence."""
-    if limit is not None and limit < 1:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise Invalid(
-            f"A WIP limit of {limit} was refused: a limit is a whole number of at least 1, "
-            "or none for no limit."
+            f"A WIP limit of {limit} was refused: a limit is a whole number of at least 1 "
+            f"and at most {MAX_LIMIT}, or none for no limit."
         )
     return limit
 

@@ -70,6 +70,8 @@ def read_five_whys(path: Path) -> FiveWhys:
         raise Invalid(
             f"Cannot read {path} ({error.strerror}): give the path of a Five Whys file."
         ) from None
+    except UnicodeDecodeError:
+        raise Invalid(f"{path} is not UTF-8 text: save the Five Whys as UTF-8.") from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:

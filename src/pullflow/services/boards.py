@@ -42,12 +42,13 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
-def template(name: str) -> Template:
-    try:
-        return TEMPLATES[name.strip().lower()]
-    except KeyError:
+def template(name: str) -> str:
+    """The template's name if there is one by that name, else a refusal listing them."""
+    cleaned = name.strip().lower()
+    if cleaned not in TEMPLATES:
         choices = ", ".join(TEMPLATES)
-        raise Invalid(f"Unknown template {name!r}: choose one of {choices}.") from None
+        raise Invalid(f"Unknown template {name!r}: choose one of {choices}.")
+    return cleaned
 
 
 def create_board(
@@ -86,7 +87,7 @@ def create_board(
 def create_from_template(
     uow: SqlUnitOfWork, *, template_name: str, name: str, actor: str, at: datetime
 ) -> Outcome:
-    chosen = template(template_name)
+    chosen = TEMPLATES[template(template_name)]
     return create_board(
         uow,
         name=name,

@@ -28,6 +28,14 @@ from pullflow.domain.learning import Experiment
 from pullflow.domain.needs import Needs, nothing
 from pullflow.store import tables
 
+#: The largest number an integer column holds on every backend.
+MAX_INTEGER = 2**31 - 1
+
+
+def storable(numbers: Iterable[int]) -> list[int]:
+    """The numbers that can exist in an integer column (larger ones name nothing)."""
+    return sorted(n for n in numbers if -MAX_INTEGER <= n <= MAX_INTEGER)
+
 
 def _named(name: str) -> ColumnElement[bool]:
     """Board names match whatever their case."""
@@ -123,7 +131,7 @@ class BoardRepository:
             in_flow.append(rows.service_class == ServiceClass.EXPEDITE.value)
         wanted = or_(
             and_(rows.state == ItemState.ACTIVE.value, or_(*in_flow)),
-            rows.number.in_(sorted(needs.items)),
+            rows.number.in_(storable(needs.items)),
         )
         loaded = self.session.scalars(
             select(Item).where(rows.board_id == _attr(board, "id"), wanted)
@@ -207,7 +215,7 @@ class EventLog:
             .where(tables.boards.c.name == board)
         )
         if item is not None:
-            statement = statement.where(rows.item == item)
+            statement = statement.where(rows.item.in_(storable([item])))
         wanted_types = list(types)
         if wanted_types:
             statement = statement.where(rows.type.in_(wanted_types))
@@ -215,7 +223,7 @@ class EventLog:
             statement = statement.where(rows.id > after)
         statement = statement.order_by(rows.id.desc() if newest_first else rows.id)
         if limit is not None:
-            statement = statement.limit(limit)
+            statement = statement.limit(min(limit, MAX_INTEGER))
         return [_stored(row._mapping) for row in self.session.execute(statement)]
 
 

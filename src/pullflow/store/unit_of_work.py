@@ -8,6 +8,7 @@ the block without ``commit()`` rolls everything back, so a refused change writes
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -54,17 +55,26 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def shown_url(self) -> str:
+        """The database URL as it may be printed: without its password."""
+        return shown(self.url)
+
     @contextmanager
     def unavailable_as_sentence(self) -> Iterator[None]:
         """Turn a failure to reach the database into one sentence naming the URL."""
         try:
             yield
-        except OperationalError as error:
-            reason = str(error.orig or error).strip().splitlines()[0]
-            raise StoreUnavailable(
-                f"Cannot open the database at {shown(self.url)} ({reason}): check --db or "
-                "PULLFLOW_DATABASE_URL."
-            ) from None
+        except (OperationalError, sqlite3.OperationalError) as error:
+            raise self.unavailable(error) from None
+
+    def unavailable(self, error: Exception) -> StoreUnavailable:
+        cause = error.orig if isinstance(error, OperationalError) and error.orig else error
+        reason = str(cause).strip().splitlines()[0]
+        return StoreUnavailable(
+            f"Cannot open the database at {self.shown_url} ({reason}): check --db or "
+            "PULLFLOW_DATABASE_URL."
+        )
 
 
 class SqlUnitOfWork:
@@ -87,6 +97,8 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         self._close()
+        if isinstance(error, OperationalError):
+            raise self.store.unavailable(error) from None
 
     @contextmanager
     def reading(self) -> Iterator[SqlUnitOfWork]:
@@ -94,6 +106,8 @@ class SqlUnitOfWork:
         self._open(self.store._reads())
         try:
             yield self
+        except OperationalError as error:
+            raise self.store.unavailable(error) from None
         finally:
             self._close()
 
