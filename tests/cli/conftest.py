@@ -19,17 +19,12 @@ import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import typer.main
 
-import pullflow.cli.app
-import pullflow.cli.context
 from pullflow.cli.app import run
-from pullflow.services import Store
-from pullflow.services.unit import initialise_store, open_store
 from tests.cli.helpers import LOGIN, Cli
+from tests.commandline import command_built_once, stores_closed_afterwards
 from tests.conftest import START
 
 SQLITE = "sqlite:///"
@@ -37,22 +32,7 @@ SQLITE = "sqlite:///"
 
 @pytest.fixture(scope="package", autouse=True)
 def _build_the_command_once() -> Iterator[None]:
-    """Build the click command from the Typer app once, not on every ``run``.
-
-    Typer reads every command's annotations again on each call (about 80 ms, most of what a
-    command costs in these tests); what it builds is the same each time. The console-script
-    tests (test_console_script.py) still start the real entry point from scratch.
-    """
-    original = typer.main.get_command
-    built: dict[int, Any] = {}
-
-    def get_command(app: typer.Typer) -> Any:
-        if id(app) not in built:
-            built[id(app)] = original(app)
-        return built[id(app)]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(typer.main, "get_command", get_command)
+    with command_built_once():
         yield
 
 
@@ -64,40 +44,10 @@ def _test_environment(patch: pytest.MonkeyPatch) -> None:
     patch.setenv("LOGNAME", LOGIN)
 
 
-@contextlib.contextmanager
-def _stores_closed_afterwards(patch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Keep the command line's one-store-per-URL cache only this long, then close the stores.
-
-    Closing disposes every engine, so no PostgreSQL connection outlives its test and SQLite
-    files are checkpointed and closed.
-    """
-    opened: list[Store] = []
-    cached: dict[str, Store] = {}
-
-    def store(url: str) -> Store:
-        if url not in cached:
-            cached[url] = open_store(url)
-            opened.append(cached[url])
-        return cached[url]
-
-    def initialise(url: str) -> tuple[Store, bool]:
-        made, migrated = initialise_store(url)
-        opened.append(made)
-        return made, migrated
-
-    patch.setattr(pullflow.cli.context, "_store", store)
-    patch.setattr(pullflow.cli.app, "initialise_store", initialise)
-    try:
-        yield
-    finally:
-        for each in opened:
-            each.close()
-
-
 @pytest.fixture(autouse=True)
 def _cli_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _test_environment(monkeypatch)
-    with _stores_closed_afterwards(monkeypatch):
+    with stores_closed_afterwards(monkeypatch):
         yield
 
 
@@ -107,7 +57,7 @@ def initialised_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "pullflow.db"
     with pytest.MonkeyPatch.context() as patch:
         _test_environment(patch)
-        with _stores_closed_afterwards(patch), contextlib.redirect_stdout(io.StringIO()):
+        with stores_closed_afterwards(patch), contextlib.redirect_stdout(io.StringIO()):
             assert run(["init", "--db", f"{SQLITE}{path}"]) == 0
     return path
 

@@ -37,8 +37,7 @@ def stopped(capacity: Cli) -> Cli:
 
 
 def is_stopped(cli: Cli) -> bool:
-    stopped: bool = cli.json("andon", "status")["stopped"]
-    return stopped
+    return bool(cli.json("andon", "status")["stopped"])
 
 
 # ------------------------------------------------------------------------------ stop
@@ -137,7 +136,7 @@ def test_andon_stop_refuses_bad_input(bml: Cli) -> None:
 def test_andon_status_json_shows_the_open_stop(stopped: Cli) -> None:
     status = stopped.json("andon", "status")
     assert status["board"] == "main"
-    assert status["stopped"] is True
+    assert [open_stop["stop"] for open_stop in status["stopped"]] == [1]
     [stop] = status["stops"]
     assert stop["stop"] == 1
     assert stop["stage"] is None
@@ -152,7 +151,7 @@ def test_andon_status_json_shows_the_open_stop(stopped: Cli) -> None:
 @sqlite_only
 def test_andon_status_says_when_the_line_is_running(capacity: Cli) -> None:
     assert capacity.ok("andon", "status").text == "The line on main is running."
-    assert capacity.json("andon", "status") == {"board": "main", "stopped": False, "stops": []}
+    assert capacity.json("andon", "status") == {"board": "main", "stopped": [], "stops": []}
 
 
 # ------------------------------------------------------------------------- template

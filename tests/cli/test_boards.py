@@ -59,6 +59,16 @@ def test_init_with_the_simple_template_makes_a_capacity_board(cli: Cli) -> None:
     ]
 
 
+def test_init_with_no_template_makes_an_empty_database(cli: Cli) -> None:
+    result = cli.ok("init", "--template", "none")
+    assert result.text.endswith(
+        "No board yet: create one with pullflow board create NAME --stages …"
+    )
+    assert cli.json("board", "list") == []
+    cli.ok("board", "create", "Team", "--stages", "Backlog,Doing:2,Done")
+    assert [stage["name"] for stage in cli.board()["stages"]] == ["Backlog", "Doing", "Done"]
+
+
 def test_init_with_a_board_name_names_the_first_board(cli: Cli) -> None:
     cli.ok("init", "--board", "Newsletter")
     assert cli.json("board", "list") == [{"name": "Newsletter"}]
@@ -99,7 +109,7 @@ def test_board_create_makes_a_board_from_a_stage_list(bml: Cli) -> None:
         "Europe/Berlin",
     )
     assert result.text == (
-        "Created board Growth: Ideas → Build (3) → Measure (2) → Learn (2) → Shipped; "
+        "Created board Growth: Ideas → Build (3) → Measure (2, warn) → Learn (2) → Shipped; "
         "pull signal: experiment."
     )
     board = bml.board("Growth")
@@ -246,7 +256,7 @@ def test_lowering_a_limit_evicts_nothing(full_build: Cli) -> None:
     assert result.text == "Build: WIP limit 3 → 1, policy block (WIP now 3)."
     assert ids(full_build.stage("Build")["doing"]) == [1, 2, 3]
     assert full_build.fails(1, "pull", "Build").error.startswith(
-        "Build is at its WIP limit (3/1): "
+        "Build is over its WIP limit (3/1): "
     )
 
 
@@ -284,6 +294,22 @@ def test_board_set_changes_the_pull_signal_limit_and_time_zone(bml: Cli) -> None
         "America/New_York",
     )
     assert [event["type"] for event in bml.events()[-3:]] == ["board.configured"] * 3
+
+
+@sqlite_only
+def test_board_set_with_nothing_to_set_says_what_it_takes(bml: Cli) -> None:
+    assert bml.fails(2, "board", "set").error == (
+        "Nothing to change was given: add --pull-signal, --experiment-limit or --timezone."
+    )
+
+
+@sqlite_only
+def test_waiting_cards_show_their_place_in_line(bml: Cli) -> None:
+    for title in ("a", "b", "c"):
+        bml.add(title)
+    bml.ok("item", "rerank", "3", "1")
+    waiting = bml.stage("Options")["done"]
+    assert [(card["id"], card["position"]) for card in waiting] == [(3, 1), (1, 2), (2, 3)]
 
 
 @sqlite_only

@@ -38,7 +38,7 @@ def running_experiment(cli: Cli) -> Cli:
 
 def test_hypothesis_add_states_a_test_card(bml: Cli) -> None:
     result = bml.ok("hypothesis", "add", *TEST_CARD)
-    assert result.text == "Stated H1: we believe that readers want a weekly digest"
+    assert result.text == "Stated H1: we believe that readers want a weekly digest."
     assert bml.json("hypothesis", "list") == [
         {
             "id": 1,
@@ -76,7 +76,7 @@ def test_hypothesis_add_refuses_an_empty_part(bml: Cli) -> None:
 def test_experiment_start_tests_a_hypothesis(bml: Cli) -> None:
     bml.ok("hypothesis", "add", *TEST_CARD)
     result = bml.ok("experiment", "start", "H1", "--title", "Smoke-test landing page")
-    assert result.text == "Started E1 to test H1: Smoke-test landing page"
+    assert result.text == "Started E1 to test H1: Smoke-test landing page."
     [experiment] = bml.json("experiment", "list")
     assert experiment["id"] == 1
     assert experiment["hypothesis"] == 1
@@ -102,7 +102,8 @@ def test_the_running_experiment_limit_refuses_one_more(bml: Cli) -> None:
     result = bml.fails(1, "experiment", "start", "h1")
     assert result.error == (
         "The board already runs 2 experiments, its limit (2/2): conclude one with pullflow "
-        "experiment conclude ID first, or raise the limit."
+        "experiment conclude ID first, or raise the limit with pullflow board set "
+        "--experiment-limit N."
     )
     bml.ok("board", "set", "--experiment-limit", "3")
     assert bml.ok("experiment", "start", "H1").text.startswith("Started E3 to test H1")

@@ -182,3 +182,16 @@ def test_stop_needs_a_reason_and_a_real_fix_item(clock: Clock) -> None:
         b.stop_line(reason=" ", actor=ACTOR, at=clock())
     with pytest.raises(NotFound, match="No item #5"):
         b.stop_line(reason="x", fix=5, actor=ACTOR, at=clock())
+
+
+def test_nothing_is_sent_back_into_a_stopped_stage_but_the_fix(clock: Clock) -> None:
+    b = board(clock, items=2)
+    for number in (1, 2):
+        pull(b, "Build", clock, number)
+        b.finish(number, actor=ACTOR, at=clock())
+        pull(b, "Measure", clock, number)
+    b.stop_line(reason="rework piling up", stage="Build", fix=2, actor=ACTOR, at=clock())
+    with pytest.raises(LineStopped, match="Build is stopped"):
+        b.return_item(1, "Build", reason="bug", actor=ACTOR, at=clock())
+    [event] = b.return_item(2, "Build", reason="the fix", actor=ACTOR, at=clock())
+    assert event.to_stage == "Build"

@@ -102,7 +102,8 @@ def test_the_running_experiment_limit_holds(clock: Clock) -> None:
         b.start_experiment(1, actor=ACTOR, at=clock())
     assert str(refused.value) == (
         "The board already runs 1 experiments, its limit (1/1): conclude one with pullflow "
-        "experiment conclude ID first, or raise the limit."
+        "experiment conclude ID first, or raise the limit with pullflow board set "
+        "--experiment-limit N."
     )
     conclude(b, 1, clock)
     b.start_experiment(1, actor=ACTOR, at=clock())
@@ -177,3 +178,12 @@ def test_unknown_hypothesis_and_experiment(clock: Clock) -> None:
         b.start_experiment(4, actor=ACTOR, at=clock())
     with pytest.raises(NotFound, match="No experiment E2 on board main"):
         b.link(2, 1, actor=ACTOR, at=clock())
+
+
+def test_a_concluded_experiment_keeps_its_items(clock: Clock) -> None:
+    b = experiment_board(clock)
+    b.start_experiment(1, actor=ACTOR, at=clock())
+    b.link(1, 1, actor=ACTOR, at=clock())
+    conclude(b, 1, clock)
+    with pytest.raises(StateConflict, match="its Learning Card keeps the items it had"):
+        b.unlink(1, 1, actor=ACTOR, at=clock())

@@ -228,7 +228,7 @@ def test_the_andon_stops_and_resumes_through_the_store(uow: UowFactory, clock: C
     stop_line(uow(), board=None, reason="red again", tags=["ci"], actor="a", at=clock())
     view = board_view(uow(), board=None, at=clock())
     assert [(s.number, s.repeat_of) for s in view.open_stops] == [(2, 1)]
-    assert [stage.stopped_by for stage in view.stages] == [2, 2, 2, 2]
+    assert [stage.stopped_by for stage in view.stages] == [None, 2, 2, 2]
 
 
 def test_five_whys_files_in_yaml_and_json(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def status(db: Db = None, board: BoardName = None, json: Json = False) -> None:
         render.print_json(
             {
                 "board": name,
-                "stopped": any(view.resumed_at is None for view in views),
+                "stopped": [view.to_json() for view in views if view.resumed_at is None],
                 "stops": [view.to_json() for view in views],
             }
         )

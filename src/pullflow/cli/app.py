@@ -78,18 +78,26 @@ def _root(
 def init(
     template: Annotated[
         str,
-        typer.Option(help=f"Board to start with: {' or '.join(TEMPLATES)}."),
+        typer.Option(
+            help=f"Board to start with: {', '.join(TEMPLATES)}, or none for an empty database."
+        ),
     ] = "build-measure-learn",
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Create the database (or upgrade it) and a first board from a template."""
-    chosen = board_template(template)
+    chosen = None if template.strip().lower() == "none" else board_template(template)
     store, migrated = initialise_store(database_url(db))
     state = "is ready" if migrated else "was already up to date"
     render.say(f"Database {store.shown_url} {state}.")
     existing = board_names(store.unit_of_work())
+    if chosen is None:
+        if existing:
+            render.say(f"Boards: {', '.join(existing)}.")
+        else:
+            render.say("No board yet: create one with pullflow board create NAME --stages …")
+        return
     wanted = board or (None if existing else DEFAULT_BOARD)
     if wanted is None or wanted.lower() in {name.lower() for name in existing}:
         render.say(f"Boards: {', '.join(existing)}.")
@@ -133,7 +141,7 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as done:
         return _code(done.code)
     except DomainError as error:
-        render.err.print(error.message, markup=False)
+        render.err.print(error.message, markup=False, soft_wrap=True)
         return 1 if isinstance(error, Refused) else 2
     except KeyboardInterrupt:
         render.err.print("Interrupted: nothing was written by the unfinished command.")
@@ -141,10 +149,12 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as error:
         if os.environ.get("PULLFLOW_DEBUG"):
             raise
+        first_line = (str(error).strip().splitlines() or [""])[0]
         render.err.print(
-            f"pullflow failed unexpectedly ({type(error).__name__}: {error}): nothing more "
+            f"pullflow failed unexpectedly ({type(error).__name__}: {first_line}): nothing more "
             "was written; rerun with PULLFLOW_DEBUG=1 for the details and report them.",
             markup=False,
+            soft_wrap=True,
         )
         return 3
     return 0

@@ -8,7 +8,7 @@ import typer
 
 from pullflow.cli import render
 from pullflow.cli.context import Actor, BoardName, Db, Json, actor, now, unit_of_work
-from pullflow.services import parse_limit, parse_policy, parse_pull_signal
+from pullflow.services import Invalid, parse_limit, parse_policy, parse_pull_signal
 from pullflow.services.boards import configure_board, create_board, set_limit
 from pullflow.services.queries import board_names, board_view
 
@@ -122,6 +122,10 @@ def configure(
     as_: Actor = None,
 ) -> None:
     """Change the board's pull signal, running-experiment limit or time zone."""
+    if pull_signal is None and experiment_limit is None and timezone is None:
+        raise Invalid(
+            "Nothing to change was given: add --pull-signal, --experiment-limit or --timezone."
+        )
     limit_value = parse_limit(experiment_limit) if experiment_limit is not None else None
     outcome = configure_board(
         unit_of_work(db),

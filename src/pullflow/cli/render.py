@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -27,7 +26,7 @@ from pullflow.services.views import (
     StopView,
 )
 
-out = Console(highlight=False, soft_wrap=False)
+out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 #: How many delivered cards the board shows under done (the JSON lists them all).
@@ -40,7 +39,8 @@ def print_json(data: Any) -> None:
 
 
 def say(message: str) -> None:
-    out.print(Text(message))
+    """A sentence, never broken across lines (the terminal wraps it if it must)."""
+    out.print(Text(message), soft_wrap=True)
 
 
 # ---------------------------------------------------------------------------- the board
@@ -71,7 +71,7 @@ def _heading(view: BoardView) -> Text:
 
 def _stop_banner(stop: StopView) -> Panel:
     text = Text(f"STOPPED  {stop.scope}: {stop.reason}", style="bold white")
-    details = f"  (stop #{stop.number} by {stop.stopped_by} since {_when(stop.stopped_at)}"
+    details = f"  (stop #{stop.number} by {stop.stopped_by} since {_moment(stop.stopped_at)}"
     if stop.fix_item is not None:
         details += f"; only #{stop.fix_item}, the fix, may be pulled"
     text.append(details + ")", style="white")
@@ -134,8 +134,14 @@ def _card_line(card: CardView) -> Text:
     return line
 
 
-def _when(moment: datetime, timezone: str = "UTC") -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+def _when(moment: datetime) -> str:
+    """A time for a column headed (UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _moment(moment: datetime) -> str:
+    """A time in running text, saying its zone."""
+    return f"{_when(moment)} UTC"
 
 
 # ---------------------------------------------------------------------- cards and cards
@@ -147,11 +153,11 @@ def card(view: CardView, history: list[StoredEvent]) -> None:
     facts.add_row("stage", f"{view.stage} ({view.lane})" if view.state == "active" else view.stage)
     facts.add_row("state", view.state + (f": {view.discard_reason}" if view.discard_reason else ""))
     facts.add_row("class", view.service_class + (f", due {view.due}" if view.due else ""))
-    facts.add_row("created", _when(view.created_at))
+    facts.add_row("created", _moment(view.created_at))
     if view.started_at:
-        facts.add_row("started", _when(view.started_at))
+        facts.add_row("started", _moment(view.started_at))
     if view.ended_at:
-        facts.add_row("ended", _when(view.ended_at))
+        facts.add_row("ended", _moment(view.ended_at))
     out.print(facts)
     log(history)
 
@@ -183,7 +189,7 @@ def experiments(views: list[ExperimentView]) -> None:
         text.append(f"[{view.status}] ", style="green" if view.status == "running" else "dim")
         text.append(f"tests H{view.hypothesis}: {view.title}")
         items = ", ".join(f"#{n}" for n in view.items) or "none yet"
-        text.append(f"\n  Items pulled for it: {items}", style="dim")
+        text.append(f"\n  Items serving it: {items}", style="dim")
         if view.status == "concluded":
             text.append(f"\n  Verdict: {view.verdict}, decision: {view.decision}", style="bold")
             text.append(f"\n  We observed {view.observed}")
@@ -204,7 +210,7 @@ def stops(board_name: str, views: list[StopView]) -> None:
             continue
         text = Text(f"stop #{view.number} ", style="bold")
         text.append(f"{view.scope}: {view.reason} ({_when(view.stopped_at)} → ")
-        text.append(f"{_when(view.resumed_at)})")
+        text.append(f"{_moment(view.resumed_at)})")
         if view.tags:
             text.append("  tags: " + ", ".join(view.tags), style="dim")
         if view.repeat_of is not None:
@@ -226,9 +232,9 @@ def _status_style(status: str) -> str:
 # ---------------------------------------------------------------------------- the log
 
 
-def log(events: list[StoredEvent], timezone: str = "UTC") -> None:
+def log(events: list[StoredEvent]) -> None:
     table = Table(show_edge=False, pad_edge=False, expand=False)
-    for heading in ("#", "when", "who", "what", "item"):
+    for heading in ("#", "when (UTC)", "who", "what", "item"):
         table.add_column(heading, no_wrap=True)
     for heading in ("move", "reason"):
         table.add_column(heading, overflow="fold")
@@ -244,7 +250,7 @@ def log(events: list[StoredEvent], timezone: str = "UTC") -> None:
             subject = (subject + " " if subject else "") + f"E{event.experiment}"
         table.add_row(
             str(stored.id),
-            _when(event.at, timezone),
+            _when(event.at),
             event.actor,
             event.type.value,
             subject,
@@ -265,7 +271,12 @@ def events(happened: list[Event]) -> None:
     for event in happened:
         sentence = SENTENCES.get(event.type, _generic)(event)
         style = "yellow" if event.type is EventType.WIP_EXCEEDED else None
-        out.print(Text(sentence, style=style or ""))
+        out.print(Text(sentence, style=style or ""), soft_wrap=True)
+
+
+def _sentence(text: str) -> str:
+    """Text ending as a sentence does."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _generic(event: Event) -> str:
@@ -315,13 +326,17 @@ def _configured(event: Event) -> str:
 
 
 def _created(event: Event) -> str:
-    stages = " → ".join(
-        stage["name"] + (f" ({stage['limit']})" if stage["limit"] is not None else "")
-        for stage in event.data["stages"]
-    )
+    stages = " → ".join(_stage_label(stage) for stage in event.data["stages"])
     return (
         f"Created board {event.data['name']}: {stages}; pull signal: {event.data['pull_signal']}."
     )
+
+
+def _stage_label(stage: dict[str, Any]) -> str:
+    if stage["limit"] is None:
+        return str(stage["name"])
+    policy = "" if stage["policy"] == "block" else f", {stage['policy']}"
+    return f"{stage['name']} ({stage['limit']}{policy})"
 
 
 def _added(event: Event) -> str:
@@ -340,11 +355,15 @@ def _resumed(event: Event) -> str:
     money = event.data["investment"]
     return (
         f"Resumed stop #{event.data['stop']}. It cost {money['hours_stopped']:.1f} h × "
-        f"{money['people']} people = {money['cost_person_hours']:.1f} person-hours. Suggested "
+        f"{_people(money['people'])} = {money['cost_person_hours']:.1f} person-hours. Suggested "
         f"investment in countermeasures: {money['suggested_hours']:.1f} h "
         f"({money['suggested_per_level_hours']:.1f} h per level); planned: "
         f"{money['planned_hours']:.1f} h. Root cause: {event.reason}."
     )
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
 
 
 def _stopped(event: Event) -> str:
@@ -381,10 +400,10 @@ SENTENCES: dict[EventType, Callable[[Event], str]] = {
     ),
     EventType.WIP_EXCEEDED: _exceeded,
     EventType.HYPOTHESIS_STATED: lambda e: (
-        f"Stated H{e.data['hypothesis']}: we believe that {e.data['belief']}"
+        f"Stated H{e.data['hypothesis']}: we believe that {_sentence(e.data['belief'])}"
     ),
     EventType.EXPERIMENT_STARTED: lambda e: (
-        f"Started E{e.experiment} to test H{e.data['hypothesis']}: {e.data['title']}"
+        f"Started E{e.experiment} to test H{e.data['hypothesis']}: {_sentence(e.data['title'])}"
     ),
     EventType.EXPERIMENT_LINKED: lambda e: f"#{e.item} now serves E{e.experiment}.",
     EventType.EXPERIMENT_UNLINKED: lambda e: f"#{e.item} no longer serves E{e.experiment}.",

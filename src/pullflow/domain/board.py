@@ -598,6 +598,9 @@ class Board:
                 f"Item #{number} is in {item.stage.name}, and return only sends work back to "
                 f"an earlier stage: to move it forward, pull it into the next stage."
             )
+        stop = self._stop_covering(target)
+        if stop is not None and stop.fix_item != number:
+            raise LineStopped(self._stopped_message(stop, target))
         exceeded = self._room_for(item.number, item.service_class, target, override, actor, at)
         lane = Lane.DONE if self.is_options(target) else Lane.DOING
         returned = Event(
@@ -646,10 +649,11 @@ class Board:
             raise ExperimentLimitReached(
                 f"The board already runs {running} experiments, its limit "
                 f"({running}/{self.experiment_limit}): conclude one with "
-                "pullflow experiment conclude ID first, or raise the limit."
+                "pullflow experiment conclude ID first, or raise the limit with "
+                "pullflow board set --experiment-limit N."
             )
         number = self.experiment_seq + 1
-        name = squeeze(title) or f"Test of H{tested.number}: {tested.belief}"[:120]
+        name = squeeze(title) or tested.belief[:120]
         return self._record(
             Event(
                 EventType.EXPERIMENT_STARTED,
@@ -670,6 +674,10 @@ class Board:
 
     def unlink(self, experiment: int, number: int, *, actor: str, at: datetime) -> list[Event]:
         linked = self.experiment(experiment)
+        if not linked.running:
+            raise StateConflict(
+                f"E{experiment} is concluded: its Learning Card keeps the items it had."
+            )
         item = self.item(number)
         if item not in linked.items:
             raise StateConflict(
@@ -1050,7 +1058,8 @@ class Board:
             return WipPolicy.WARN.value
         if target.policy is WipPolicy.OVERRIDE and squeeze(override):
             return WipPolicy.OVERRIDE.value
-        at_limit = f"{target.name} is at its WIP limit ({wip}/{limit})"
+        where = "over" if wip > limit else "at"
+        at_limit = f"{target.name} is {where} its WIP limit ({wip}/{limit})"
         if target.policy is WipPolicy.OVERRIDE:
             raise WipLimitReached(
                 f"{at_limit}: finish or discard an item in {target.name}, "

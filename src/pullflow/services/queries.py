@@ -115,9 +115,13 @@ def _board_view(board: Board, at: datetime) -> BoardView:
 
 
 def _stage(board: Board, stage: Stage, at: datetime, linked: dict[int, list[int]]) -> StageView:
-    cards = [_card(board, item, at, linked) for item in _ordered(board, stage)]
+    cards = [
+        _card(board, item, at, linked, position)
+        for position, item in enumerate(_ordered(board, stage), start=1)
+    ]
     kind = "options" if board.is_options(stage) else "done" if board.is_done(stage) else "work"
-    stop = next((s for s in board.open_stops if s.covers(stage)), None)
+    stops = [] if board.is_options(stage) else board.open_stops
+    stop = next((s for s in stops if s.covers(stage)), None)
     return StageView(
         name=stage.name,
         kind=kind,
@@ -141,7 +145,14 @@ def _ordered(board: Board, stage: Stage) -> list[Item]:
     return sorted(in_stage, key=lambda item: (item.entered_at, item.number))
 
 
-def _card(board: Board, item: Item, at: datetime, linked: dict[int, list[int]]) -> CardView:
+def _card(
+    board: Board,
+    item: Item,
+    at: datetime,
+    linked: dict[int, list[int]],
+    position: int | None = None,
+) -> CardView:
+    """An item as a card; ``position`` is its place in line when it waits in the options."""
     in_progress = item.active and item.started_at is not None
     return CardView(
         number=item.number,
@@ -152,6 +163,7 @@ def _card(board: Board, item: Item, at: datetime, linked: dict[int, list[int]]) 
         lane=item.lane.value,
         state=item.state.value,
         rank=item.rank if board.is_options(item.stage) and item.active else None,
+        position=position if board.is_options(item.stage) and item.active else None,
         blocked_reason=item.blocked_reason,
         blocked_since=item.blocked_since,
         created_at=item.created_at,

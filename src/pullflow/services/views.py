@@ -37,6 +37,7 @@ class CardView:
     age_days: int | None
     experiments: tuple[int, ...]
     discard_reason: str | None = None
+    position: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class CardView:
             "stage": self.stage,
             "lane": self.lane,
             "state": self.state,
+            "position": self.position,
             "rank": self.rank,
             "blocked": self.blocked_reason,
             "blocked_since": _iso(self.blocked_since),

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,6 +36,7 @@ from pullflow.domain.items import Item, ItemState, ServiceClass
 from pullflow.domain.learning import Experiment
 from pullflow.domain.needs import Needs, nothing
 from pullflow.store import tables
+from pullflow.store.mapping import start_mappers
 
 #: The largest number an integer column holds on every backend.
 MAX_INTEGER = 2**31 - 1
@@ -45,6 +55,28 @@ def _named(name: str) -> ColumnElement[bool]:
 def _attr(owner: object, name: str) -> Any:
     """A mapped attribute the domain does not declare (a relationship, a row id)."""
     return getattr(owner, name)
+
+
+def _statements() -> tuple[Any, Any, Any]:
+    """The statements of a change, built once: lock the board, load it, load all its stops."""
+    start_mappers()
+    boards, stops = tables.boards.c, tables.stops.c
+    lock = (
+        select(boards.id)
+        .where(func.lower(boards.name) == bindparam("name"))
+        .with_for_update(of=tables.boards)
+    )
+    open_stops = _attr(Board, "stops").and_(_attr(Stop, "resumed_at").is_(None))
+    load = (
+        select(Board)
+        .where(boards.id == bindparam("board"))
+        .options(joinedload(_attr(Board, "stages")), joinedload(open_stops))
+    )
+    history = select(Stop).where(stops.board_id == bindparam("board"))
+    return lock, load, history
+
+
+LOCK_BOARD, LOAD_BOARD, ALL_STOPS = _statements()
 
 
 class BoardRepository:
@@ -76,27 +108,20 @@ class BoardRepository:
     def lock(self, name: str | None, plan: Callable[[Board], Needs] = nothing) -> Board:
         """The board for a change, its row locked until the transaction ends.
 
-        The stages, stops and experiments come whole; of the items, only those ``plan`` says
-        the change needs (it is asked once the stages are known).
+        The board row is locked first and everything else is read after, by statements that
+        start once the lock is held, so they see the last committed state even when this
+        change had to wait for another. Stages and open stops come whole; of the items, only
+        those ``plan`` says the change needs (it is asked once the stages are known).
         """
         wanted = name if name is not None else self._only_board()
-        open_stops = _attr(Board, "stops").and_(_attr(Stop, "resumed_at").is_(None))
-        statement = (
-            select(Board)
-            .where(_named(wanted))
-            .options(joinedload(_attr(Board, "stages")), joinedload(open_stops))
-            .with_for_update(of=tables.boards)
-            .execution_options(populate_existing=True)
-        )
-        board = self.session.scalars(statement).unique().one_or_none()
-        if board is None:
+        board_id = self.session.scalar(LOCK_BOARD, {"name": wanted.strip().lower()})
+        if board_id is None:
             raise NotFound(self._no_such_board(wanted))
+        board: Board = self.session.scalars(LOAD_BOARD, {"board": board_id}).unique().one()
         needs = plan(board)
-        self._load_items(board, needs)
+        self._load_items(board, board_id, needs)
         if needs.history:
-            stops = self.session.scalars(
-                select(Stop).where(tables.stops.c.board_id == _attr(board, "id"))
-            ).all()
+            stops = self.session.scalars(ALL_STOPS, {"board": board_id}).all()
             set_committed_value(board, "stops", list(stops))
         board.restrict_to(needs)
         self.seen.append(board)
@@ -122,21 +147,22 @@ class BoardRepository:
             raise NotFound(self._no_such_board(wanted))
         return board
 
-    def _load_items(self, board: Board, needs: Needs) -> None:
+    def _load_items(self, board: Board, board_id: int, needs: Needs) -> None:
         """Load the items a change needs (the board is then told that is all it holds)."""
         rows = tables.items.c
+        active = rows.state == ItemState.ACTIVE.value
         stage_ids = [_attr(stage, "id") for stage in board.stages if stage.position in needs.stages]
-        in_flow: list[ColumnElement[bool]] = [rows.stage_id.in_(stage_ids)]
+        # Each part on its own index: (stage_id, state), (board_id, number), (board_id, state).
+        wanted: list[ColumnElement[bool]] = []
+        if stage_ids:
+            wanted.append(and_(rows.stage_id.in_(stage_ids), active))
+        if needs.items:
+            wanted.append(and_(rows.board_id == board_id, rows.number.in_(storable(needs.items))))
         if needs.expedite:
-            in_flow.append(rows.service_class == ServiceClass.EXPEDITE.value)
-        wanted = or_(
-            and_(rows.state == ItemState.ACTIVE.value, or_(*in_flow)),
-            rows.number.in_(storable(needs.items)),
-        )
-        loaded = self.session.scalars(
-            select(Item).where(rows.board_id == _attr(board, "id"), wanted)
-        ).all()
-        set_committed_value(board, "items", list(loaded))
+            expedite = rows.service_class == ServiceClass.EXPEDITE.value
+            wanted.append(and_(rows.board_id == board_id, active, expedite))
+        items = self.session.scalars(select(Item).where(or_(*wanted))).all() if wanted else []
+        set_committed_value(board, "items", list(items))
 
     def _id_of(self, name: str) -> int | None:
         return self.session.scalar(select(tables.boards.c.id).where(_named(name)))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import URL, Connection, Engine, inspect, text
 
 from pullflow.domain.errors import Invalid
-from pullflow.store.engine import WRITE, shown, use_wal
+from pullflow.store.engine import WRITE, use_wal
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -86,20 +86,23 @@ def refuse_missing_file(url: URL) -> None:
     )
 
 
-def ensure_current(engine: Engine) -> None:
-    """Check the schema before use: upgrade one that is behind, refuse one that is missing."""
+def ensure_current(engine: Engine, where: str) -> None:
+    """Check the schema before use: upgrade one that is behind, refuse one that is missing.
+
+    ``where`` names the database in messages (its URL without the password).
+    """
     with engine.connect() as connection:
         revision = current_revision(connection)
     if revision == SCHEMA_REVISION:
         return
     if revision is None:
         raise NotInitialised(
-            f"No pullflow database at {shown(engine.url)}: create it with pullflow init "
+            f"No pullflow database at {where}: create it with pullflow init "
             "(add --db URL if it lives elsewhere)."
         )
     if revision not in known_revisions():
         raise NotInitialised(
-            f"The database at {shown(engine.url)} was written by a newer pullflow "
+            f"The database at {where} was written by a newer pullflow "
             f"(schema {revision}): upgrade pullflow before using it."
         )
     initialise(engine)

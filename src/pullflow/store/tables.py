@@ -107,6 +107,7 @@ items = Table(
     Column("discard_reason", Text),
     UniqueConstraint("board_id", "number"),
     Index(None, "board_id", "state"),
+    Index(None, "stage_id", "state"),
 )
 
 hypotheses = Table(

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,7 @@ class Store:
 
     def __init__(self, url: str, *, check_schema: bool = True) -> None:
         start_mappers()
+        self.given_url = url
         self.url = parse_url(url)
         self.engine: Engine = make_engine(url)
         self._writes = sessionmaker(
@@ -38,7 +40,7 @@ class Store:
         if check_schema:
             refuse_missing_file(self.url)
             with self.unavailable_as_sentence():
-                ensure_current(self.engine)
+                ensure_current(self.engine, self.shown_url)
 
     @property
     def backend(self) -> str:
@@ -57,8 +59,8 @@ class Store:
 
     @property
     def shown_url(self) -> str:
-        """The database URL as it may be printed: without its password."""
-        return shown(self.url)
+        """The database URL as the user wrote it, without its password."""
+        return shown(make_url(self.given_url))
 
     @contextmanager
     def unavailable_as_sentence(self) -> Iterator[None]:

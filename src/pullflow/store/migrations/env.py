@@ -1,7 +1,8 @@
 """Alembic environment: runs migrations on the connection pullflow hands over.
 
-From a developer shell, ``alembic -x url=sqlite:///dev.db revision --autogenerate -m "…"``
-(run in this folder) compares the tables with a database and drafts a migration.
+From the project folder, ``.venv/bin/alembic -x url=sqlite:///dev.db revision --autogenerate
+-m "…"`` (it reads alembic.ini there) compares the tables with that database and drafts a
+migration.
 """
 
 from __future__ import annotations

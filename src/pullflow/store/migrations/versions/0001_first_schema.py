@@ -102,6 +102,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("board_id", "number", name="uq_items_board_id_number"),
     )
     op.create_index("ix_items_board_id_state", "items", ["board_id", "state"])
+    op.create_index("ix_items_stage_id_state", "items", ["stage_id", "state"])
 
     op.create_table(
         "hypotheses",
