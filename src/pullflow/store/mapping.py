@@ -29,7 +29,9 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         Item,
         tables.items,
-        properties={"stage": relationship(Stage, lazy="joined", innerjoin=True)},
+        # A change loads the stages before the items, so this is found in the session; reads
+        # load it eagerly (see the repository).
+        properties={"stage": relationship(Stage, lazy="select")},
     )
     mapper_registry.map_imperatively(Hypothesis, tables.hypotheses)
     mapper_registry.map_imperatively(
@@ -48,7 +50,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         Stop,
         tables.stops,
-        properties={"stage": relationship(Stage, lazy="joined")},
+        properties={"stage": relationship(Stage, lazy="select")},
     )
     mapper_registry.map_imperatively(
         Board,

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     RowMapping,
+    Select,
     and_,
     bindparam,
     func,
@@ -57,26 +59,53 @@ def _attr(owner: object, name: str) -> Any:
     return getattr(owner, name)
 
 
-def _statements() -> tuple[Any, Any, Any]:
-    """The statements of a change, built once: lock the board, load it, load all its stops."""
+def _statements() -> tuple[Any, Any, Any, Any]:
+    """The statements of a change, built once: read, lock, reread the board; all its stops."""
     start_mappers()
     boards, stops = tables.boards.c, tables.stops.c
-    lock = (
-        select(boards.id)
-        .where(func.lower(boards.name) == bindparam("name"))
-        .with_for_update(of=tables.boards)
-    )
     open_stops = _attr(Board, "stops").and_(_attr(Stop, "resumed_at").is_(None))
-    load = (
+    layout = (joinedload(_attr(Board, "stages")), joinedload(open_stops))
+    read = select(Board).where(func.lower(boards.name) == bindparam("name")).options(*layout)
+    lock = select(boards.version).where(boards.id == bindparam("board")).with_for_update()
+    reread = (
         select(Board)
         .where(boards.id == bindparam("board"))
-        .options(joinedload(_attr(Board, "stages")), joinedload(open_stops))
+        .options(*layout)
+        .execution_options(populate_existing=True)
     )
     history = select(Stop).where(stops.board_id == bindparam("board"))
-    return lock, load, history
+    return read, lock, reread, history
 
 
-LOCK_BOARD, LOAD_BOARD, ALL_STOPS = _statements()
+READ_BOARD, LOCK_BOARD, REREAD_BOARD, ALL_STOPS = _statements()
+
+
+@cache
+def _items_statement(by_stage: bool, by_number: bool, expedite: bool) -> Select[Item]:
+    """Items in the flow of some stages, items by number, the expedite item.
+
+    Each part is served by its own index: (stage_id, state), (board_id, number), (board_id,
+    state).
+    """
+    rows = tables.items.c
+    active = rows.state == ItemState.ACTIVE.value
+    wanted: list[ColumnElement[bool]] = []
+    if by_stage:
+        wanted.append(and_(rows.stage_id.in_(bindparam("stages", expanding=True)), active))
+    if by_number:
+        wanted.append(
+            and_(
+                rows.board_id == bindparam("board"),
+                rows.number.in_(bindparam("numbers", expanding=True)),
+            )
+        )
+    if expedite:
+        expedited = rows.service_class == ServiceClass.EXPEDITE.value
+        wanted.append(and_(rows.board_id == bindparam("board"), active, expedited))
+    return select(Item).where(or_(*wanted))
+
+
+INSERT_EVENT = insert(tables.events)
 
 
 class BoardRepository:
@@ -108,16 +137,22 @@ class BoardRepository:
     def lock(self, name: str | None, plan: Callable[[Board], Needs] = nothing) -> Board:
         """The board for a change, its row locked until the transaction ends.
 
-        The board row is locked first and everything else is read after, by statements that
-        start once the lock is held, so they see the last committed state even when this
-        change had to wait for another. Stages and open stops come whole; of the items, only
+        The board with its stages and open stops is read, then its row is locked. Every change
+        to the board row, a stage or a stop bumps the board's version, so if the version the
+        lock returns is the one read, what was read is still true; if not, it is read again
+        now that the lock is held. (Reading first keeps the lock short: a change to items
+        leaves the version alone.) The items are read under the lock, always: of them, only
         those ``plan`` says the change needs (it is asked once the stages are known).
         """
         wanted = name if name is not None else self._only_board()
-        board_id = self.session.scalar(LOCK_BOARD, {"name": wanted.strip().lower()})
-        if board_id is None:
+        read = self.session.scalars(READ_BOARD, {"name": wanted.strip().lower()})
+        board: Board | None = read.unique().one_or_none()
+        if board is None:
             raise NotFound(self._no_such_board(wanted))
-        board: Board = self.session.scalars(LOAD_BOARD, {"board": board_id}).unique().one()
+        board_id: int = _attr(board, "id")
+        version = self.session.scalar(LOCK_BOARD, {"board": board_id})
+        if version != _attr(board, "version"):
+            board = self.session.scalars(REREAD_BOARD, {"board": board_id}).unique().one()
         needs = plan(board)
         self._load_items(board, board_id, needs)
         if needs.history:
@@ -135,10 +170,12 @@ class BoardRepository:
             .where(_named(wanted))
             .options(
                 selectinload(_attr(Board, "stages")),
-                selectinload(_attr(Board, "items")),
-                selectinload(_attr(Board, "stops")),
+                selectinload(_attr(Board, "items")).joinedload(_attr(Item, "stage")),
+                selectinload(_attr(Board, "stops")).joinedload(_attr(Stop, "stage")),
                 selectinload(_attr(Board, "hypotheses")),
-                selectinload(_attr(Board, "experiments")).selectinload(_attr(Experiment, "items")),
+                selectinload(_attr(Board, "experiments"))
+                .selectinload(_attr(Experiment, "items"))
+                .joinedload(_attr(Item, "stage")),
             )
             .execution_options(populate_existing=True)
         )
@@ -149,20 +186,14 @@ class BoardRepository:
 
     def _load_items(self, board: Board, board_id: int, needs: Needs) -> None:
         """Load the items a change needs (the board is then told that is all it holds)."""
-        rows = tables.items.c
-        active = rows.state == ItemState.ACTIVE.value
         stage_ids = [_attr(stage, "id") for stage in board.stages if stage.position in needs.stages]
-        # Each part on its own index: (stage_id, state), (board_id, number), (board_id, state).
-        wanted: list[ColumnElement[bool]] = []
-        if stage_ids:
-            wanted.append(and_(rows.stage_id.in_(stage_ids), active))
-        if needs.items:
-            wanted.append(and_(rows.board_id == board_id, rows.number.in_(storable(needs.items))))
-        if needs.expedite:
-            expedite = rows.service_class == ServiceClass.EXPEDITE.value
-            wanted.append(and_(rows.board_id == board_id, active, expedite))
-        items = self.session.scalars(select(Item).where(or_(*wanted))).all() if wanted else []
-        set_committed_value(board, "items", list(items))
+        numbers = storable(needs.items)
+        items: list[Item] = []
+        if stage_ids or numbers or needs.expedite:
+            statement = _items_statement(bool(stage_ids), bool(numbers), needs.expedite)
+            parameters = {"board": board_id, "stages": stage_ids, "numbers": numbers}
+            items = list(self.session.scalars(statement, parameters))
+        set_committed_value(board, "items", items)
 
     def _id_of(self, name: str) -> int | None:
         return self.session.scalar(select(tables.boards.c.id).where(_named(name)))
@@ -202,26 +233,25 @@ class EventLog:
 
     def append(self, board: Board, events: Sequence[Event]) -> None:
         board_id: int = _attr(board, "id")
-        self.session.execute(
-            insert(tables.events),
-            [
-                {
-                    "board_id": board_id,
-                    "type": event.type.value,
-                    "item": event.item,
-                    "experiment": event.experiment,
-                    "from_stage": event.from_stage,
-                    "from_lane": event.from_lane,
-                    "to_stage": event.to_stage,
-                    "to_lane": event.to_lane,
-                    "actor": event.actor,
-                    "at": event.at,
-                    "reason": event.reason,
-                    "data": dict(event.data),
-                }
-                for event in events
-            ],
-        )
+        rows = [
+            {
+                "board_id": board_id,
+                "type": event.type.value,
+                "item": event.item,
+                "experiment": event.experiment,
+                "from_stage": event.from_stage,
+                "from_lane": event.from_lane,
+                "to_stage": event.to_stage,
+                "to_lane": event.to_lane,
+                "actor": event.actor,
+                "at": event.at,
+                "reason": event.reason,
+                "data": dict(event.data),
+            }
+            for event in events
+        ]
+        # One event, one plain INSERT; several, one batch.
+        self.session.execute(INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
 
     def read(
         self,

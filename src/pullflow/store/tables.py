@@ -69,6 +69,8 @@ boards = Table(
     Column("experiment_seq", Integer, nullable=False),
     Column("stop_seq", Integer, nullable=False),
     Column("rank_seq", Integer, nullable=False),
+    # Bumped by every change to the board row, its stages or its stops (see the unit of work).
+    Column("version", Integer, nullable=False, default=0, server_default="0"),
 )
 Index("uq_boards_name_lower", func.lower(boards.c.name), unique=True)
 

@@ -18,11 +18,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pullflow.domain.andon import Stop
+from pullflow.domain.board import Board
 from pullflow.domain.errors import Refused
+from pullflow.domain.stages import Stage
 from pullflow.store.engine import WRITE, StoreUnavailable, make_engine, parse_url, shown
 from pullflow.store.mapping import start_mappers
 from pullflow.store.repository import BoardRepository, EventLog
 from pullflow.store.schema import ensure_current, initialise, refuse_missing_file
+
+#: What the board's version covers: the board row, its stages, its stops.
+LAYOUT = (Board, Stage, Stop)
 
 
 class Store:
@@ -34,7 +40,9 @@ class Store:
         self.url = parse_url(url)
         self.engine: Engine = make_engine(url)
         self._writes = sessionmaker(
-            bind=self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
+            bind=self.engine.execution_options(**{WRITE: True}),
+            expire_on_commit=False,
+            autoflush=False,
         )
         self._reads = sessionmaker(bind=self.engine, expire_on_commit=False)
         if check_schema:
@@ -117,6 +125,7 @@ class SqlUnitOfWork:
         """Write the changed state and every pending event in one transaction."""
         session = self._session()
         try:
+            self._bump_versions(session)
             session.flush()
             for board in self.boards.seen:
                 events = board.take_events()
@@ -132,6 +141,14 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._session().rollback()
+
+    def _bump_versions(self, session: Session) -> None:
+        """Mark each locked board whose row, stages or stops change (see ``lock``)."""
+        changed = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, LAYOUT)]
+        if not changed:
+            return
+        for board in self.boards.seen:
+            board.version = (getattr(board, "version", None) or 0) + 1  # type: ignore[attr-defined]
 
     def _open(self, session: Session) -> SqlUnitOfWork:
         self.session = session

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("experiment_seq", sa.Integer(), nullable=False),
         sa.Column("stop_seq", sa.Integer(), nullable=False),
         sa.Column("rank_seq", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
     )
     op.create_index("uq_boards_name_lower", "boards", [sa.text("lower(name)")], unique=True)
 
