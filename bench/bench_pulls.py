@@ -45,6 +45,8 @@ from pullflow.services.queries import board_history
 from pullflow.services.unit import initialise_store, open_store
 
 LIMIT = 8
+#: Seconds a client refused at the limit waits before pulling again.
+BACKOFF = 0.02
 STAGES = f"Options,Build:{LIMIT},Done"
 POSTGRES = os.environ.get(
     "PULLFLOW_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -84,6 +86,7 @@ def client(
             pull_item(store.unit_of_work(), board=board, stage="Build", item=card, actor="b", at=at)
         except Refused:
             tally.refused.append(time.perf_counter() - start)
+            time.sleep(BACKOFF)  # told Build is full, a person does something else first
             continue
         except DomainError as error:
             tally.errors.append(error.message)

@@ -134,3 +134,28 @@ def test_a_change_loads_only_the_items_it_needs(uow: UowFactory, clock: Clock) -
         locked = unit.boards.lock(None, lambda b: Needs.of([b.options], items=[1]))
         assert sorted(i.number for i in locked.items) == [1, 3]
         assert locked.item(1).state.value == "done"
+
+
+def test_a_store_sees_what_another_store_changed(db_url: str, clock: Clock) -> None:
+    """Each process keeps what it read of a board between changes; a change made by another
+    process (here: another store on the same database) is seen at the next change."""
+    first, _ = initialise_store(db_url)
+    second = open_store(db_url)
+    try:
+        create_board(
+            first.unit_of_work(), name="main", stages="Options,Build:2,Done", actor="a", at=clock()
+        )
+        for title in ("a", "b", "c"):
+            add_item(first.unit_of_work(), board=None, title=title, actor="a", at=clock())
+        pull_item(first.unit_of_work(), board=None, stage="Build", actor="a", at=clock())
+        from pullflow.services.boards import set_limit
+
+        set_limit(second.unit_of_work(), board=None, stage="Build", limit=1, actor="b", at=clock())
+        with pytest.raises(WipLimitReached, match=r"\(1/1\)"):
+            pull_item(first.unit_of_work(), board=None, stage="Build", actor="a", at=clock())
+        add_item(second.unit_of_work(), board=None, title="d", actor="b", at=clock())
+        outcome = add_item(first.unit_of_work(), board=None, title="e", actor="a", at=clock())
+        assert outcome.events[0].item == 5
+    finally:
+        first.close()
+        second.close()

@@ -73,7 +73,11 @@ def _statements() -> tuple[Any, Any, Any, Any]:
         .options(*layout)
         .execution_options(populate_existing=True)
     )
-    history = select(Stop).where(stops.board_id == bindparam("board"))
+    history = (
+        select(Stop)
+        .where(stops.board_id == bindparam("board"))
+        .execution_options(populate_existing=True)
+    )
     return read, lock, reread, history
 
 
@@ -102,7 +106,7 @@ def _items_statement(by_stage: bool, by_number: bool, expedite: bool) -> Select[
     if expedite:
         expedited = rows.service_class == ServiceClass.EXPEDITE.value
         wanted.append(and_(rows.board_id == bindparam("board"), active, expedited))
-    return select(Item).where(or_(*wanted))
+    return select(Item).where(or_(*wanted)).execution_options(populate_existing=True)
 
 
 INSERT_EVENT = insert(tables.events)
@@ -145,14 +149,24 @@ class BoardRepository:
         those ``plan`` says the change needs (it is asked once the stages are known).
         """
         wanted = name if name is not None else self._only_board()
-        read = self.session.scalars(READ_BOARD, {"name": wanted.strip().lower()})
-        board: Board | None = read.unique().one_or_none()
+        cached: dict[str, Board] = self.session.info.setdefault("boards", {})
+        key = wanted.strip().lower()
+        board = cached.get(key)
         if board is None:
-            raise NotFound(self._no_such_board(wanted))
+            read = self.session.scalars(READ_BOARD, {"name": key})
+            board = read.unique().one_or_none()
+            if board is None:
+                raise NotFound(self._no_such_board(wanted))
         board_id: int = _attr(board, "id")
         version = self.session.scalar(LOCK_BOARD, {"board": board_id})
+        if version is None:
+            cached.clear()
+            raise NotFound(self._no_such_board(wanted))
         if version != _attr(board, "version"):
+            # Changed since it was read: forget what is held of it and read it again.
+            self.session.expire_all()
             board = self.session.scalars(REREAD_BOARD, {"board": board_id}).unique().one()
+        cached[key] = board
         needs = plan(board)
         self._load_items(board, board_id, needs)
         if needs.history:

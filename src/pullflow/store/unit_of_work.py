@@ -9,8 +9,9 @@ the block without ``commit()`` rolls everything back, so a refused change writes
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -21,14 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from pullflow.domain.andon import Stop
 from pullflow.domain.board import Board
 from pullflow.domain.errors import Refused
+from pullflow.domain.learning import Experiment, Hypothesis
 from pullflow.domain.stages import Stage
 from pullflow.store.engine import WRITE, StoreUnavailable, make_engine, parse_url, shown
+from pullflow.store.gate import gate_for, write_gate
 from pullflow.store.mapping import start_mappers
 from pullflow.store.repository import BoardRepository, EventLog
 from pullflow.store.schema import ensure_current, initialise, refuse_missing_file
 
-#: What the board's version covers: the board row, its stages, its stops.
-LAYOUT = (Board, Stage, Stop)
+#: What the board's version covers: everything a change reads but its items.
+LAYOUT = (Board, Stage, Stop, Hypothesis, Experiment)
 
 
 class Store:
@@ -45,6 +48,8 @@ class Store:
             autoflush=False,
         )
         self._reads = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._local = threading.local()
+        self.gate = write_gate(self.url)
         if check_schema:
             refuse_missing_file(self.url)
             with self.unavailable_as_sentence():
@@ -62,7 +67,28 @@ class Store:
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
 
+    def write_session(self) -> Session:
+        """This thread's session for changes, kept between them.
+
+        What it loaded stays in its identity map after a commit, so the next change on the
+        same board can skip reading the board again when the board's version says nothing
+        but items changed (see ``BoardRepository.lock``). A change that fails rolls it back,
+        which forgets everything it held.
+        """
+        session: Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._writes()
+            self._local.session = session
+        return session
+
+    def forget_write_session(self) -> None:
+        session: Session | None = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+            self._local.session = None
+
     def close(self) -> None:
+        self.forget_write_session()
         self.engine.dispose()
 
     @property
@@ -87,6 +113,13 @@ class Store:
         )
 
 
+def forget(session: Session) -> None:
+    """Roll back and drop every object and cached board the session holds."""
+    session.rollback()
+    session.expunge_all()
+    session.info.clear()
+
+
 class SqlUnitOfWork:
     """One use case's transaction, with the repositories it works through."""
 
@@ -96,9 +129,18 @@ class SqlUnitOfWork:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.session: Session | None = None
+        self._turn: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        return self._open(self.store._writes())
+        turn = gate_for(self.store.gate)
+        turn.__enter__()
+        try:
+            self._open(self.store.write_session())
+        except BaseException:
+            turn.__exit__(None, None, None)
+            raise
+        self._turn = turn
+        return self
 
     def __exit__(
         self,
@@ -106,8 +148,19 @@ class SqlUnitOfWork:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._close()
+        session = self._session()
+        self.session = None
+        try:
+            if error is None and not session.in_transaction():
+                return
+            # Not committed: undo it, and forget what the session held (it may be half-done).
+            forget(session)
+        finally:
+            if self._turn is not None:
+                self._turn.__exit__(None, None, None)
+                self._turn = None
         if isinstance(error, OperationalError):
+            self.store.forget_write_session()
             raise self.store.unavailable(error) from None
 
     @contextmanager
@@ -133,14 +186,14 @@ class SqlUnitOfWork:
                     self.events.append(board, events)
             session.commit()
         except IntegrityError:
-            session.rollback()
+            forget(session)
             raise Refused(
                 "The change collided with another made at the same moment and was not saved: "
                 "look at the board again and retry."
             ) from None
 
     def rollback(self) -> None:
-        self._session().rollback()
+        forget(self._session())
 
     def _bump_versions(self, session: Session) -> None:
         """Mark each locked board whose row, stages or stops change (see ``lock``)."""
