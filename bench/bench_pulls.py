@@ -78,8 +78,8 @@ def client(
     barrier.wait(timeout=120)
     deadline = time.perf_counter() + seconds
     queue = iter(cards)
-    card = next(queue)
-    while time.perf_counter() < deadline:
+    card: int | None = next(queue)
+    while card is not None and time.perf_counter() < deadline:
         at = datetime.now(UTC)
         start = time.perf_counter()
         try:
@@ -95,10 +95,9 @@ def client(
         start = time.perf_counter()
         finish_item(store.unit_of_work(), board=board, item=card, deliver=True, actor="b", at=at)
         tally.delivered.append(time.perf_counter() - start)
-        card = next(queue, None)  # type: ignore[arg-type]
+        card = next(queue, None)
         if card is None:
             tally.errors.append("ran out of cards")
-            break
     store.close()
     results.put(tally)
 
@@ -171,49 +170,57 @@ def _state(board: Board) -> list[tuple[int, str, str, str]]:
 
 
 def ceiling_client(kind: str, target: str, seconds: float, barrier: Barrier, results: Any) -> None:
-    """Locked single-row updates as fast as the database allows."""
-    count = 0
+    """Locked single-row updates as fast as the database allows; put their latencies."""
+    run = postgres_updates if kind == "postgresql" else sqlite_updates
+    results.put(run(target, seconds, barrier))
+
+
+def postgres_updates(target: str, seconds: float, barrier: Barrier) -> list[float]:
     latencies: list[float] = []
-    if kind == "postgresql":
-        with psycopg.connect(target) as connection:
-            barrier.wait(timeout=120)
-            deadline = time.perf_counter() + seconds
-            while time.perf_counter() < deadline:
-                start = time.perf_counter()
-                with connection.transaction():
-                    connection.execute("SELECT v FROM pullflow_ceiling WHERE id = 1 FOR UPDATE")
-                    connection.execute("UPDATE pullflow_ceiling SET v = v + 1 WHERE id = 1")
-                latencies.append(time.perf_counter() - start)
-                count += 1
-    else:
-        connection = sqlite3.connect(target, timeout=60, isolation_level=None)
+    with psycopg.connect(target) as connection:
         barrier.wait(timeout=120)
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             start = time.perf_counter()
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute("SELECT v FROM pullflow_ceiling WHERE id = 1").fetchone()
-            connection.execute("UPDATE pullflow_ceiling SET v = v + 1 WHERE id = 1")
-            connection.execute("COMMIT")
+            with connection.transaction():
+                connection.execute("SELECT v FROM pullflow_ceiling WHERE id = 1 FOR UPDATE")
+                connection.execute("UPDATE pullflow_ceiling SET v = v + 1 WHERE id = 1")
             latencies.append(time.perf_counter() - start)
-            count += 1
-        connection.close()
-    results.put(latencies)
+    return latencies
+
+
+def sqlite_updates(target: str, seconds: float, barrier: Barrier) -> list[float]:
+    latencies: list[float] = []
+    connection = sqlite3.connect(target, timeout=60, isolation_level=None)
+    barrier.wait(timeout=120)
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("SELECT v FROM pullflow_ceiling WHERE id = 1").fetchone()
+        connection.execute("UPDATE pullflow_ceiling SET v = v + 1 WHERE id = 1")
+        connection.execute("COMMIT")
+        latencies.append(time.perf_counter() - start)
+    connection.close()
+    return latencies
 
 
 def ceiling(kind: str, target: str, clients: int, seconds: float) -> tuple[float, list[float]]:
+    setup = [
+        "DROP TABLE IF EXISTS pullflow_ceiling",
+        "CREATE TABLE pullflow_ceiling (id int PRIMARY KEY, v bigint)",
+        "INSERT INTO pullflow_ceiling VALUES (1, 0)",
+    ]
     if kind == "postgresql":
-        with psycopg.connect(target, autocommit=True) as connection:
-            connection.execute("DROP TABLE IF EXISTS pullflow_ceiling")
-            connection.execute("CREATE TABLE pullflow_ceiling (id int PRIMARY KEY, v bigint)")
-            connection.execute("INSERT INTO pullflow_ceiling VALUES (1, 0)")
+        with psycopg.connect(target, autocommit=True) as server:
+            for statement in setup:
+                server.execute(statement)
     else:
-        connection = sqlite3.connect(target, isolation_level=None)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("DROP TABLE IF EXISTS pullflow_ceiling")
-        connection.execute("CREATE TABLE pullflow_ceiling (id int PRIMARY KEY, v bigint)")
-        connection.execute("INSERT INTO pullflow_ceiling VALUES (1, 0)")
-        connection.close()
+        local = sqlite3.connect(target, isolation_level=None)
+        local.execute("PRAGMA journal_mode = WAL")
+        for statement in setup:
+            local.execute(statement)
+        local.close()
     forks = multiprocessing.get_context("forkserver")
     barrier = forks.Barrier(clients + 1)
     results = forks.Queue()
@@ -262,21 +269,22 @@ def postgres_database() -> Iterator[tuple[str, str]]:
 # ---------------------------------------------------------------------------- report
 
 
-def milliseconds(values: list[float], percent: float) -> float:
+def milliseconds(values: list[float], percent: float) -> str:
+    """The nearest-rank percentile of latencies, in milliseconds."""
     if not values:
-        return float("nan")
+        return "—"
     ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * percent // 100))  # nearest rank
-    return ordered[int(rank) - 1] * 1000
+    rank = max(1, -(-len(ordered) * percent // 100))
+    return f"{ordered[int(rank) - 1] * 1000:.2f}"
 
 
 def report_line(label: str, tally: Tally, seconds: float) -> float:
     pulls = tally.pulled + tally.delivered
     rate = len(pulls) / seconds
     print(
-        f"  {label:<12} {rate:9.1f} pulls/s   p50 {milliseconds(pulls, 50):7.2f} ms   "
-        f"p99 {milliseconds(pulls, 99):7.2f} ms   refused at the limit: {len(tally.refused):6d} "
-        f"(p50 {milliseconds(tally.refused, 50):.2f} ms)"
+        f"  {label:<12} {rate:9.1f} pulls/s   p50 {milliseconds(pulls, 50):>7} ms   "
+        f"p99 {milliseconds(pulls, 99):>7} ms   refused at the limit: {len(tally.refused):6d} "
+        f"(p50 {milliseconds(tally.refused, 50)} ms)"
     )
     for problem in sorted(set(tally.errors)):
         print(f"  !! {problem}")
@@ -285,7 +293,10 @@ def report_line(label: str, tally: Tally, seconds: float) -> float:
 
 def bench_backend(kind: str, clients: list[int], seconds: float) -> dict[int, tuple[float, float]]:
     database: Callable[[], Any] = sqlite_database if kind == "sqlite" else postgres_database
-    print(f"\n{kind}: board {STAGES}, {seconds:g} s per run")
+    print(
+        f"\n{kind}: board {STAGES}, {seconds:g} s per run; pulls = pulls into Build and "
+        "deliveries into Done (finish --deliver), one locked transaction each"
+    )
     rates: dict[int, tuple[float, float]] = {}
     with database() as (url, baseline_target):
         for count in clients:
@@ -303,7 +314,7 @@ def bench_backend(kind: str, clients: list[int], seconds: float) -> dict[int, tu
             base_rate, base_latencies = ceiling(kind, baseline_target, count, seconds)
             print(
                 f"  {'baseline':<12} {base_rate:9.1f} locked single-row updates/s "
-                f"(p50 {milliseconds(base_latencies, 50):.2f} ms), {count} "
+                f"(p50 {milliseconds(base_latencies, 50)} ms), {count} "
                 f"client{'s' if count > 1 else ''}: pullflow reaches {rate / base_rate:.1%} of it"
             )
             rates[count] = (rate, base_rate)

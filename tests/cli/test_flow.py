@@ -126,7 +126,7 @@ def test_finish_deliver_in_the_last_stage_moves_work_into_done(capacity: Cli) ->
     result = capacity.ok("finish", "1", "--deliver")
     assert result.text == (
         "Finished #1 in Learn: it waits in the done lane to be pulled. "
-        "Pulled #1 from Learn into Done."
+        "Delivered #1 from Learn into Done."
     )
     assert capacity.where(1) == ("Done", "done", "done")
     assert ids(capacity.stage("Done")["done"]) == [1]

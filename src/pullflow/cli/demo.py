@@ -275,7 +275,20 @@ def _walk(url: str) -> None:
     walk.do(lambda: finish_item(walk.uow(), board=BOARD, item=6, actor=bo, at=walk.later(3)))
 
     walk.step(
-        "8. Learn",
+        "8. Through to done",
+        "The landing page has been measured: Learn pulls it, and finishing it in the last "
+        "stage delivers it into Done.",
+    )
+    walk.do(lambda: finish_item(walk.uow(), board=BOARD, item=1, actor=chen, at=walk.later(20)))
+    walk.do(lambda: pull_item(walk.uow(), board=BOARD, stage="Learn", actor=ana, at=walk.later(1)))
+    walk.do(
+        lambda: finish_item(
+            walk.uow(), board=BOARD, item=1, deliver=True, actor=ana, at=walk.later(5)
+        )
+    )
+
+    walk.step(
+        "9. Learn",
         "Two weeks of measuring later, the experiment is concluded with a Learning Card.",
     )
     walk.do(

@@ -123,6 +123,8 @@ def _card_line(card: CardView) -> Text:
     line.append(card.title)
     if card.age_days is not None:
         line.append(f" {card.age_days}d", style="cyan")
+    if card.cycle_days is not None:
+        line.append(f" took {card.cycle_days}d", style="green")
     if card.service_class == "expedite":
         line.append(" EXPEDITE", style="bold magenta")
     elif card.service_class == "fixed-date" and card.due:
@@ -297,6 +299,8 @@ def _pulled(event: Event) -> str:
         "expedite": ", as expedite work",
         "andon-fix": ", as the fix of the stopped line",
     }.get(signal or "", "")
+    if "wip" not in event.data and event.to_lane == "done":
+        return f"Delivered #{event.item} from {event.from_stage} into {event.to_stage}."
     return f"Pulled #{event.item} from {event.from_stage} into {event.to_stage}{_wip(event)}{why}."
 
 

@@ -172,9 +172,17 @@ def _card(
         age_days=age_in_days(item.started_at, at, board.timezone)
         if in_progress and item.started_at
         else None,
+        cycle_days=_cycle_days(board, item),
         experiments=tuple(linked.get(item.number, ())),
         discard_reason=item.discard_reason,
     )
+
+
+def _cycle_days(board: Board, item: Item) -> int | None:
+    """Calendar days from start to delivery, both counted, for a delivered item."""
+    if item.state is not ItemState.DONE or item.started_at is None or item.ended_at is None:
+        return None
+    return age_in_days(item.started_at, item.ended_at, board.timezone)
 
 
 def _experiments_by_item(board: Board) -> dict[int, list[int]]:

@@ -38,6 +38,7 @@ class CardView:
     experiments: tuple[int, ...]
     discard_reason: str | None = None
     position: int | None = None
+    cycle_days: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class CardView:
             "started_at": _iso(self.started_at),
             "ended_at": _iso(self.ended_at),
             "age_days": self.age_days,
+            "cycle_time_days": self.cycle_days,
             "experiments": list(self.experiments),
             "discard_reason": self.discard_reason,
         }
