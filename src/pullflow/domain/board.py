@@ -223,10 +223,6 @@ class Board:
     def is_done(self, stage: Stage) -> bool:
         return stage is self.stages[-1]
 
-    def has_lanes(self, stage: Stage) -> bool:
-        """Stages between the options and done have a doing and a done lane."""
-        return not (self.is_options(stage) or self.is_done(stage))
-
     def stage(self, name: str) -> Stage:
         """The stage called ``name`` (any case), or a refusal naming the stages there are."""
         wanted = squeeze(name).lower()

@@ -23,7 +23,6 @@ class Template:
     stages: str
     pull_signal: PullSignal
     experiment_limit: int | None
-    description: str
 
 
 TEMPLATES: dict[str, Template] = {
@@ -31,13 +30,11 @@ TEMPLATES: dict[str, Template] = {
         "Options,Build:3,Measure:2,Learn:2,Done",
         PullSignal.EXPERIMENT,
         2,
-        "Build, measure, learn: running experiments pull work out of the options.",
     ),
     "simple": Template(
         "Options,Doing:3,Review:2,Done",
         PullSignal.CAPACITY,
         None,
-        "A plain kanban: room in the next stage is enough to pull.",
     ),
 }
 

@@ -55,10 +55,6 @@ class Store:
             with self.unavailable_as_sentence():
                 ensure_current(self.engine, self.shown_url)
 
-    @property
-    def backend(self) -> str:
-        return self.engine.dialect.name
-
     def initialise(self) -> bool:
         """Create or upgrade the schema; return whether a migration ran."""
         with self.unavailable_as_sentence():

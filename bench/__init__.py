@@ -1,0 +1,1 @@
+"""Benchmarks: each bench_*.py prints its figures and its ratio to a baseline run beside it."""
