@@ -7,9 +7,12 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 
+from pullflow.cli.app import app
 from tests.cli.helpers import Cli
 from tests.conftest import START
 
@@ -128,4 +131,39 @@ def test_demo_keep_leaves_a_database_that_board_show_can_read(
 
     again = runner("demo", "--keep", str(kept), db=False)
     assert again.code == 2
-    assert f"{kept} already exists: choose a new file." in again.error
+    assert f"{kept} already exists: choose a new file for --keep." in again.error
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of every command under a group (a group is what has subcommands)."""
+    found: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+def test_every_command_takes_db_board_and_as() -> None:
+    root: Any = typer.main.get_command(app)
+    paths = _commands(root)
+    assert len(paths) >= 28
+    for path in paths:
+        command = root
+        for part in path:
+            command = command.commands[part]
+        flags = {flag for param in command.params for flag in param.opts}
+        missing = {"--db", "--board", "--as"} - flags
+        assert not missing, f"pullflow {' '.join(path)} lacks {sorted(missing)}"
+
+
+def test_demo_can_run_in_a_database_of_its_own_choosing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    runner = Cli(url, capsys, monkeypatch)
+    result = runner.ok("demo", "--board", "Trial", "--as", "zoe")
+    assert "The demo board Trial is in" in result.text
+    assert runner.json("board", "list") == [{"name": "Trial"}]
+    assert {event["actor"] for event in runner.events()} >= {"zoe", "bo", "chen"}

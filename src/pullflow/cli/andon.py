@@ -88,6 +88,7 @@ def template(
     ] = None,
     db: Db = None,
     board: BoardName = None,
+    as_: Actor = None,
 ) -> None:
     """Print a Five Whys to fill in (with the open stop's reason, if the line is stopped)."""
     problem, heading = _open_stop(db, board)
@@ -115,7 +116,7 @@ def _open_stop(db: str | None, board: str | None) -> tuple[str | None, str | Non
 
 
 @app.command("status")
-def status(db: Db = None, board: BoardName = None, json: Json = False) -> None:
+def status(db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False) -> None:
     """Show open stops and past ones with their root causes."""
     name, views = stops_view(unit_of_work(db), board=board)
     if json:

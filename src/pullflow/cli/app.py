@@ -114,6 +114,7 @@ def log(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the most recent N.")] = None,
     db: Db = None,
     board: BoardName = None,
+    as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Show the board's events, oldest first."""

@@ -17,7 +17,6 @@ app = typer.Typer(help="Create, show and configure boards.", no_args_is_help=Tru
 
 @app.command("create")
 def create(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new board.")],
     stages: Annotated[
         str,
         typer.Option(
@@ -25,6 +24,9 @@ def create(
             'the options and the last done: "Options,Build:3,Measure:2,Learn:2,Done".'
         ),
     ],
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Name of the new board (or --board).")
+    ] = None,
     pull_signal: Annotated[
         str, typer.Option(help="What lets work leave the options: experiment or capacity.")
     ] = "capacity",
@@ -35,12 +37,16 @@ def create(
         str, typer.Option(help="IANA time zone that day-based figures use.")
     ] = "UTC",
     db: Db = None,
+    board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Create a board from a list of stages with their WIP limits."""
+    chosen = name or board
+    if chosen is None:
+        raise Invalid("No name was given for the new board: write pullflow board create NAME.")
     outcome = create_board(
         unit_of_work(db),
-        name=name,
+        name=chosen,
         stages=stages,
         actor=actor(as_),
         at=now(),
@@ -52,9 +58,13 @@ def create(
 
 
 @app.command("list")
-def list_boards(db: Db = None, json: Json = False) -> None:
-    """List the boards in the database."""
+def list_boards(
+    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+) -> None:
+    """List the boards in the database (with --board, that one if it is there)."""
     names = board_names(unit_of_work(db))
+    if board is not None:
+        names = [name for name in names if name.lower() == board.strip().lower()]
     if json:
         render.print_json([{"name": name} for name in names])
         return
@@ -71,6 +81,7 @@ def show(
     ] = None,
     db: Db = None,
     board: BoardName = None,
+    as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Show the board: stages, lanes, WIP against limits, blocked and expedite cards, ages."""

@@ -42,6 +42,8 @@ BoardName = Annotated[
         help="Board to work on; optional when there is only one.",
     ),
 ]
+#: Every command takes --db, --board and --as, so that the same options serve any of them;
+#: commands that only read accept --as and record nothing.
 Actor = Annotated[
     str | None,
     typer.Option("--as", metavar="USER", help="Who is acting [default: your login name]."),

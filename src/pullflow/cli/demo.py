@@ -17,10 +17,12 @@ import typer
 from rich.rule import Rule
 
 from pullflow.cli import render
+from pullflow.cli.context import Actor, BoardName, Db, actor
 from pullflow.services import (
     Decision,
     DomainError,
     FiveWhys,
+    Invalid,
     Outcome,
     ServiceClass,
     SqlUnitOfWork,
@@ -74,8 +76,9 @@ FIVE_WHYS = {
 class Walk:
     """The demo's store, clock and narration."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, board: str) -> None:
         self.store, _ = initialise_store(url)
+        self.board = board
         self.at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
 
     def later(self, hours: float) -> datetime:
@@ -101,7 +104,7 @@ class Walk:
             raise RuntimeError("the demo expected a refusal here")
 
     def show(self) -> None:
-        render.board(board_view(self.store.unit_of_work(), board=BOARD, at=self.at))
+        render.board(board_view(self.store.unit_of_work(), board=self.board, at=self.at))
 
     def uow(self) -> SqlUnitOfWork:
         return self.store.unit_of_work()
@@ -112,21 +115,34 @@ def demo(
         Path | None,
         typer.Option(help="Keep the demo database in this SQLite file instead of deleting it."),
     ] = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
 ) -> None:
-    """Walk through pulls, a refused pull, an experiment, an andon stop and its Five Whys."""
+    """Walk through pulls, a refused pull, an experiment, an andon stop and its Five Whys.
+
+    The demo runs on a throw-away SQLite database, or in the database --db names (it adds a
+    board there, named by --board); --as names the first of its three team members.
+    """
+    name = board or BOARD
+    first = actor(as_) if as_ is not None else TEAM[0]
+    if db is not None:
+        _walk(db, name, first)
+        render.say(f"\nThe demo board {name} is in {db}: pullflow board show {name} --db {db}")
+        return
     if keep is not None:
         if keep.exists():
-            raise typer.BadParameter(f"{keep} already exists: choose a new file.")
-        _walk(f"sqlite:///{keep.resolve()}")
+            raise Invalid(f"{keep} already exists: choose a new file for --keep.")
+        _walk(f"sqlite:///{keep.resolve()}", name, first)
         render.say(f"\nThe demo board is kept in {keep}: pullflow board show --db sqlite:///{keep}")
         return
     with tempfile.TemporaryDirectory(prefix="pullflow-demo-") as folder:
-        _walk(f"sqlite:///{Path(folder) / 'demo.db'}")
+        _walk(f"sqlite:///{Path(folder) / 'demo.db'}", name, first)
 
 
-def _walk(url: str) -> None:
-    walk = Walk(url)
-    ana, bo, chen = TEAM
+def _walk(url: str, board: str, first: str) -> None:
+    walk = Walk(url, board)
+    ana, bo, chen = first, *TEAM[1:]
     walk.step(
         "1. A board that pulls",
         "A build-measure-learn board: work waits in the options and leaves them only when a "
@@ -134,7 +150,7 @@ def _walk(url: str) -> None:
     )
     walk.do(
         lambda: create_from_template(
-            walk.uow(), template_name="build-measure-learn", name=BOARD, actor=ana, at=walk.at
+            walk.uow(), template_name="build-measure-learn", name=walk.board, actor=ana, at=walk.at
         )
     )
     titles = [
@@ -147,7 +163,7 @@ def _walk(url: str) -> None:
     for title in titles:
         walk.do(
             lambda title=title: add_item(  # type: ignore[misc]
-                walk.uow(), board=BOARD, title=title, actor=ana, at=walk.later(0.5)
+                walk.uow(), board=walk.board, title=title, actor=ana, at=walk.later(0.5)
             )
         )
     walk.show()
@@ -158,7 +174,7 @@ def _walk(url: str) -> None:
         "nothing: room alone is not a reason to start work.",
     )
     walk.refused(
-        lambda: pull_item(walk.uow(), board=BOARD, stage="Build", actor=bo, at=walk.later(1))
+        lambda: pull_item(walk.uow(), board=walk.board, stage="Build", actor=bo, at=walk.later(1))
     )
 
     walk.step(
@@ -168,7 +184,7 @@ def _walk(url: str) -> None:
     walk.do(
         lambda: state_hypothesis(
             walk.uow(),
-            board=BOARD,
+            board=walk.board,
             belief="readers will sign up for a weekly newsletter about lean product work",
             test="put a landing page with a signup form in front of 500 visitors",
             metric="the share of visitors who sign up",
@@ -180,7 +196,7 @@ def _walk(url: str) -> None:
     walk.do(
         lambda: start_experiment(
             walk.uow(),
-            board=BOARD,
+            board=walk.board,
             hypothesis=1,
             title="Smoke-test landing page",
             actor=ana,
@@ -190,13 +206,13 @@ def _walk(url: str) -> None:
     for item in (1, 2, 3, 4):
         walk.do(
             lambda item=item: link_item(  # type: ignore[misc]
-                walk.uow(), board=BOARD, experiment=1, item=item, actor=ana, at=walk.later(0.2)
+                walk.uow(), board=walk.board, experiment=1, item=item, actor=ana, at=walk.later(0.2)
             )
         )
     for person in (ana, bo, chen):
         walk.do(
             lambda person=person: pull_item(  # type: ignore[misc]
-                walk.uow(), board=BOARD, stage="Build", actor=person, at=walk.later(1)
+                walk.uow(), board=walk.board, stage="Build", actor=person, at=walk.later(1)
             )
         )
     walk.show()
@@ -206,18 +222,22 @@ def _walk(url: str) -> None:
         "Build is full (3/3). A fourth pull is refused, with what to do instead.",
     )
     walk.refused(
-        lambda: pull_item(walk.uow(), board=BOARD, stage="Build", actor=bo, at=walk.later(0.5))
+        lambda: pull_item(walk.uow(), board=walk.board, stage="Build", actor=bo, at=walk.later(0.5))
     )
 
     walk.step(
         "5. Finishing makes room downstream; pulling moves work on",
         "Finished work waits in Build's done lane until Measure pulls it.",
     )
-    walk.do(lambda: finish_item(walk.uow(), board=BOARD, item=1, actor=ana, at=walk.later(30)))
+    walk.do(lambda: finish_item(walk.uow(), board=walk.board, item=1, actor=ana, at=walk.later(30)))
     walk.do(
-        lambda: pull_item(walk.uow(), board=BOARD, stage="Measure", actor=chen, at=walk.later(2))
+        lambda: pull_item(
+            walk.uow(), board=walk.board, stage="Measure", actor=chen, at=walk.later(2)
+        )
     )
-    walk.do(lambda: pull_item(walk.uow(), board=BOARD, stage="Build", actor=bo, at=walk.later(1)))
+    walk.do(
+        lambda: pull_item(walk.uow(), board=walk.board, stage="Build", actor=bo, at=walk.later(1))
+    )
     walk.show()
 
     walk.step(
@@ -229,7 +249,7 @@ def _walk(url: str) -> None:
     walk.do(
         lambda: add_item(
             walk.uow(),
-            board=BOARD,
+            board=walk.board,
             title="Fix: accept '+' in emails",
             service_class=ServiceClass.EXPEDITE,
             actor=chen,
@@ -239,7 +259,7 @@ def _walk(url: str) -> None:
     walk.do(
         lambda: stop_line(
             walk.uow(),
-            board=BOARD,
+            board=walk.board,
             reason="signups with '+' in the address are lost",
             tags=["signup", "validation"],
             fix=6,
@@ -249,11 +269,11 @@ def _walk(url: str) -> None:
         )
     )
     walk.refused(
-        lambda: pull_item(walk.uow(), board=BOARD, stage="Learn", actor=bo, at=walk.later(0.5))
+        lambda: pull_item(walk.uow(), board=walk.board, stage="Learn", actor=bo, at=walk.later(0.5))
     )
     walk.do(
         lambda: pull_item(
-            walk.uow(), board=BOARD, stage="Build", item=6, actor=bo, at=walk.later(0.5)
+            walk.uow(), board=walk.board, stage="Build", item=6, actor=bo, at=walk.later(0.5)
         )
     )
     walk.show()
@@ -266,24 +286,28 @@ def _walk(url: str) -> None:
     walk.do(
         lambda: resume_line(
             walk.uow(),
-            board=BOARD,
+            board=walk.board,
             five_whys=FiveWhys.from_data(FIVE_WHYS),
             actor=chen,
             at=walk.later(4),
         )
     )
-    walk.do(lambda: finish_item(walk.uow(), board=BOARD, item=6, actor=bo, at=walk.later(3)))
+    walk.do(lambda: finish_item(walk.uow(), board=walk.board, item=6, actor=bo, at=walk.later(3)))
 
     walk.step(
         "8. Through to done",
         "The landing page has been measured: Learn pulls it, and finishing it in the last "
         "stage delivers it into Done.",
     )
-    walk.do(lambda: finish_item(walk.uow(), board=BOARD, item=1, actor=chen, at=walk.later(20)))
-    walk.do(lambda: pull_item(walk.uow(), board=BOARD, stage="Learn", actor=ana, at=walk.later(1)))
+    walk.do(
+        lambda: finish_item(walk.uow(), board=walk.board, item=1, actor=chen, at=walk.later(20))
+    )
+    walk.do(
+        lambda: pull_item(walk.uow(), board=walk.board, stage="Learn", actor=ana, at=walk.later(1))
+    )
     walk.do(
         lambda: finish_item(
-            walk.uow(), board=BOARD, item=1, deliver=True, actor=ana, at=walk.later(5)
+            walk.uow(), board=walk.board, item=1, deliver=True, actor=ana, at=walk.later(5)
         )
     )
 
@@ -294,7 +318,7 @@ def _walk(url: str) -> None:
     walk.do(
         lambda: conclude_experiment(
             walk.uow(),
-            board=BOARD,
+            board=walk.board,
             experiment=1,
             verdict=Verdict.VALIDATED,
             decision=Decision.PERSEVERE,
@@ -306,7 +330,7 @@ def _walk(url: str) -> None:
         )
     )
     walk.show()
-    history = event_log(walk.uow(), board=BOARD)
+    history = event_log(walk.uow(), board=walk.board)
     render.say(
         f"\nEvery change above is an event ({len(history)} in all); see them with pullflow log."
     )

@@ -128,6 +128,7 @@ def show(
     item: Annotated[str, typer.Argument(metavar="ITEM", help="Item id, such as 4.")],
     db: Db = None,
     board: BoardName = None,
+    as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Show one item and its history."""

@@ -59,7 +59,9 @@ def add_hypothesis(
 
 
 @hypothesis_app.command("list")
-def list_hypotheses(db: Db = None, board: BoardName = None, json: Json = False) -> None:
+def list_hypotheses(
+    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+) -> None:
     """List the board's hypotheses with their status."""
     views = hypotheses_view(unit_of_work(db), board=board)
     if json:
@@ -165,7 +167,9 @@ def conclude(
 
 
 @experiment_app.command("list")
-def list_experiments(db: Db = None, board: BoardName = None, json: Json = False) -> None:
+def list_experiments(
+    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+) -> None:
     """List the board's experiments, their items and conclusions."""
     views = experiments_view(unit_of_work(db), board=board)
     if json:
