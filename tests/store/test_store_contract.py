@@ -159,3 +159,12 @@ def test_a_store_sees_what_another_store_changed(db_url: str, clock: Clock) -> N
     finally:
         first.close()
         second.close()
+
+
+def test_changes_do_not_nest(uow: UowFactory, clock: Clock) -> None:
+    create_board(uow(), name="main", stages="Options,Build,Done", actor="a", at=clock())
+    with uow() as outer:
+        outer.boards.lock(None)
+        with pytest.raises(RuntimeError, match="changes do not nest"), uow():
+            pass
+    add_item(uow(), board=None, title="after", actor="a", at=clock())

@@ -128,6 +128,8 @@ class SqlUnitOfWork:
         self._turn: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        if getattr(self.store._local, "writing", False):
+            raise RuntimeError("changes do not nest: finish one unit of work before the next")
         turn = gate_for(self.store.gate)
         turn.__enter__()
         try:
@@ -136,6 +138,7 @@ class SqlUnitOfWork:
             turn.__exit__(None, None, None)
             raise
         self._turn = turn
+        self.store._local.writing = True
         return self
 
     def __exit__(
@@ -146,6 +149,7 @@ class SqlUnitOfWork:
     ) -> None:
         session = self._session()
         self.session = None
+        self.store._local.writing = False
         try:
             if error is None and not session.in_transaction():
                 return
