@@ -56,3 +56,19 @@ class Event:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError("event times must carry a time zone (UTC)")
+
+    def fields(self) -> dict[str, Any]:
+        """The event as plain values, by the names the log and its JSON use."""
+        return {
+            "type": self.type.value,
+            "item": self.item,
+            "experiment": self.experiment,
+            "from_stage": self.from_stage,
+            "from_lane": self.from_lane,
+            "to_stage": self.to_stage,
+            "to_lane": self.to_lane,
+            "actor": self.actor,
+            "at": self.at,
+            "reason": self.reason,
+            "data": dict(self.data),
+        }

@@ -225,19 +225,5 @@ class ExperimentView:
 
 def event_json(stored: StoredEvent) -> dict[str, Any]:
     """An event as the log prints it."""
-    event = stored.event
-    return {
-        "id": stored.id,
-        "board": stored.board,
-        "type": event.type.value,
-        "item": event.item,
-        "experiment": event.experiment,
-        "from_stage": event.from_stage,
-        "from_lane": event.from_lane,
-        "to_stage": event.to_stage,
-        "to_lane": event.to_lane,
-        "actor": event.actor,
-        "at": _iso(event.at),
-        "reason": event.reason,
-        "data": dict(event.data),
-    }
+    fields = stored.event.fields()
+    return {"id": stored.id, "board": stored.board, **fields, "at": _iso(fields["at"])}

@@ -247,23 +247,7 @@ class EventLog:
 
     def append(self, board: Board, events: Sequence[Event]) -> None:
         board_id: int = _attr(board, "id")
-        rows = [
-            {
-                "board_id": board_id,
-                "type": event.type.value,
-                "item": event.item,
-                "experiment": event.experiment,
-                "from_stage": event.from_stage,
-                "from_lane": event.from_lane,
-                "to_stage": event.to_stage,
-                "to_lane": event.to_lane,
-                "actor": event.actor,
-                "at": event.at,
-                "reason": event.reason,
-                "data": dict(event.data),
-            }
-            for event in events
-        ]
+        rows = [{"board_id": board_id, **event.fields()} for event in events]
         # One event, one plain INSERT; several, one batch.
         self.session.execute(INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
 
