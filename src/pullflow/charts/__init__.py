@@ -1,0 +1,1 @@
+"""Figures for files and pages, drawn from flow results (Vega-Lite, rendered offline)."""

@@ -1,0 +1,1 @@
+"""Readers and writers for other tools' exports: ActionableAgile, Jira, Trello, events CSV."""
