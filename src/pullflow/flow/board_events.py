@@ -66,6 +66,8 @@ class _Reader:
 
     def read(self, event: Event) -> None:
         kind = event.type
+        if not self.stages and kind is not EventType.BOARD_CREATED:
+            raise ValueError("the events do not begin with the board's creation")
         if kind is EventType.BOARD_CREATED:
             self._configure(event.data, created=True)
         elif kind is EventType.BOARD_CONFIGURED:
