@@ -19,6 +19,11 @@ LEVELS: tuple[int, ...] = (50, 70, 85, 95)
 METHOD = "nearest rank: the value at rank ceil(p*n/100) of the n sorted values"
 
 
+def rank_of(level: int, count: int) -> int:
+    """The 1-based nearest rank of percentile ``level`` of ``count`` values: ⌈level·count/100⌉."""
+    return max(1, -(-level * count // 100))
+
+
 def nearest_rank(values: Floats, levels: Iterable[int] = LEVELS) -> dict[int, float | None]:
     """Percentiles of ``values`` (NaN ignored) by nearest rank; None for no values."""
     ordered = np.sort(values[~np.isnan(values)])
@@ -28,15 +33,13 @@ def nearest_rank(values: Floats, levels: Iterable[int] = LEVELS) -> dict[int, fl
         if count == 0:
             result[level] = None
             continue
-        rank = max(1, -(-level * count // 100))
-        result[level] = float(ordered[rank - 1])
+        result[level] = float(ordered[rank_of(level, count) - 1])
     return result
 
 
 def sorted_nearest_rank(ordered: Floats, level: int) -> float:
     """One percentile of values already sorted (at least one)."""
-    rank = max(1, -(-level * len(ordered) // 100))
-    return float(ordered[rank - 1])
+    return float(ordered[rank_of(level, len(ordered)) - 1])
 
 
 @dataclass(frozen=True)
