@@ -42,8 +42,8 @@ from pullflow.flow.forecast import (
     nearest_rank,
     when_trials,
 )
-from pullflow.flow.percentiles import LEVELS
 from pullflow.flow.history import History, Ints, day_of
+from pullflow.flow.percentiles import LEVELS
 
 Floats = NDArray[np.float64]
 
