@@ -209,6 +209,19 @@ class Learning:
     experiments: tuple[ExperimentRecord, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class Segments:
+    """The stretches between an item's moves: where it was, in which lane, blocked or not."""
+
+    item: Ints
+    stage: Ints
+    doing: Flags
+    blocked: Flags
+    start: Floats
+    until: Floats
+    counted: Flags
+
+
 class History:
     """Items moving through a workflow, with the derived columns every metric reads.
 
@@ -304,17 +317,17 @@ class History:
     # -- time in stages, active and blocked time -------------------------------------------------
 
     @cached_property
-    def _segments(self) -> tuple[Ints, Ints, Flags, Flags, Floats]:
+    def _segments(self) -> Segments:
         """Each move opens a segment lasting until the item's next move (or ``as_of``).
 
-        Returned per segment: item, stage, in a doing lane, blocked, and its length in seconds.
-        A segment after the item left the flow (discarded, or in the last stage) lasts 0.
+        A segment after the item left the flow (discarded, or in the last stage) counts for
+        nothing.
         """
         moves, rows = self.moves, np.arange(len(self.moves))
         count = len(moves)
         if count == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0, bool), np.zeros(0, bool), np.zeros(0)
+            none, empty = np.zeros(0, dtype=bool), np.zeros(0)
+            return Segments(moves.item, moves.stage, none, none, empty, empty, none)
         group_start = np.r_[0, np.flatnonzero(np.diff(moves.item)) + 1]
         first_row = np.repeat(group_start, np.diff(np.r_[group_start, count]))
         entries = moves.kind == Kind.ENTER
@@ -335,17 +348,27 @@ class History:
         until = np.where(same_item_next, np.r_[moves.at[1:], 0.0], self.as_of)
         gone = _carry_forward(np.where(moves.kind == Kind.DISCARD, rows, -1), first_row) >= 0
         gone |= stage == len(self.stages) - 1
-        length = np.where(gone | (stage < 0), 0.0, np.maximum(until - moves.at, 0.0))
-        return moves.item, stage, doing, blocked, length
+        return Segments(moves.item, stage, doing, blocked, moves.at, until, ~gone & (stage >= 0))
+
+    def _lengths(self, end: float | None) -> Floats:
+        """Seconds of each segment up to ``end`` (default: the history's end)."""
+        segments = self._segments
+        until = segments.until if end is None else np.minimum(segments.until, end)
+        length = np.maximum(until - segments.start, 0.0)
+        return np.where(segments.counted, length, 0.0)
 
     @cached_property
     def dwell(self) -> Floats:
         """(items × stages) seconds each item spent in each stage, every visit counted."""
-        item, stage, _, _, length = self._segments
+        return self.dwell_until(None)
+
+    def dwell_until(self, end: float | None) -> Floats:
+        """``dwell`` counted up to the moment ``end`` only."""
+        segments, length = self._segments, self._lengths(end)
         width = len(self.stages)
-        inside = stage >= 0
+        inside = segments.stage >= 0
         flat = np.bincount(
-            item[inside] * width + stage[inside],
+            segments.item[inside] * width + segments.stage[inside],
             weights=length[inside],
             minlength=len(self) * width,
         ).astype(np.float64)
@@ -354,21 +377,27 @@ class History:
     @cached_property
     def blocked_seconds(self) -> Floats:
         """Seconds each item spent blocked."""
-        item, _, _, blocked, length = self._segments
-        blocked_time = np.bincount(item[blocked], weights=length[blocked], minlength=len(self))
-        return blocked_time.astype(np.float64)
+        return self.blocked_until(None)
+
+    def blocked_until(self, end: float | None) -> Floats:
+        """``blocked_seconds`` counted up to the moment ``end`` only."""
+        segments, length = self._segments, self._lengths(end)
+        blocked = segments.blocked
+        counted = np.bincount(segments.item[blocked], weights=length[blocked], minlength=len(self))
+        return counted.astype(np.float64)
 
     @cached_property
     def active_seconds(self) -> Floats:
         """Seconds each item spent in active work: a working stage, doing lane, not blocked."""
-        item, stage, doing, blocked, length = self._segments
+        segments, length = self._segments, self._lengths(None)
+        stage = segments.stage
         working = np.zeros(len(stage), dtype=bool)
         inside = stage >= 0
         working[inside] = self.workflow.active_stages[stage[inside]]
         if self.workflow.lanes:
-            working &= doing
-        working &= ~blocked
-        active = np.bincount(item[working], weights=length[working], minlength=len(self))
+            working &= segments.doing
+        working &= ~segments.blocked
+        active = np.bincount(segments.item[working], weights=length[working], minlength=len(self))
         return active.astype(np.float64)
 
     @cached_property

@@ -181,6 +181,8 @@ def measure(history: History, window: Window | None = None, *, hours: bool = Fal
     ordered_cycle = np.sort(cycle.values)
     wip, arrivals, throughput = _daily_counts(start_day, finish_day, first, last)
     discarded = _between(history.days(history.discarded), first, last)
+    end = min(history.as_of, _day_end(history, last))
+    blocked = history.blocked_until(end)
     return FlowMetrics(
         first=first,
         last=last,
@@ -199,9 +201,9 @@ def measure(history: History, window: Window | None = None, *, hours: bool = Fal
         arrivals=arrivals,
         throughput=throughput,
         cfd=cumulative_flow(history, first, last),
-        stage_times=_stage_times(history, done | open_at_end),
-        blocked_days=float(history.blocked_seconds[done | open_at_end].sum() / DAY),
-        blocked_items=int((history.blocked_seconds[done | open_at_end] > 0).sum()),
+        stage_times=_stage_times(history, done | open_at_end, end),
+        blocked_days=float(blocked[done | open_at_end].sum() / DAY),
+        blocked_items=int((blocked[done | open_at_end] > 0).sum()),
         flow_efficiency=_flow_efficiency(history, done),
         aging=_aging(history, start_day, open_at_end, last, ordered_cycle, hours=hours),
         littles_law=_littles_law(history, start_day, finish_day, first, last, wip, throughput),
@@ -288,9 +290,9 @@ def _count_before(days: Floats, first: int) -> int:
         return int((days < first).sum())
 
 
-def _stage_times(history: History, rows: NDBool) -> tuple[StageTime, ...]:
+def _stage_times(history: History, rows: NDBool, end: float) -> tuple[StageTime, ...]:
     """Days spent in each working stage by the items finished in or open at the window."""
-    dwell = history.dwell[rows] / DAY
+    dwell = history.dwell_until(end)[rows] / DAY
     visited = ~np.isnan(history.entered[rows])
     times = []
     for stage in range(1, len(history.stages) - 1):
