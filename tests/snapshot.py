@@ -14,6 +14,7 @@ def snapshot(board: Board) -> dict[str, Any]:
         "pull_signal": board.pull_signal.value,
         "experiment_limit": board.experiment_limit,
         "timezone": board.timezone,
+        "flow_points": (board.commitment, board.delivery),
         "sequences": (board.item_seq, board.hypothesis_seq, board.experiment_seq, board.stop_seq),
         "stages": [(s.name, s.position, s.limit, s.policy.value) for s in board.stages],
         "items": sorted(
@@ -33,6 +34,7 @@ def snapshot(board: Board) -> dict[str, Any]:
                 i.blocked_reason,
                 i.blocked_since,
                 i.discard_reason,
+                tuple(sorted(i.attributes.items())),
             )
             for i in board.items
         ),

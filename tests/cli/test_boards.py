@@ -299,7 +299,8 @@ def test_board_set_changes_the_pull_signal_limit_and_time_zone(bml: Cli) -> None
 @sqlite_only
 def test_board_set_with_nothing_to_set_says_what_it_takes(bml: Cli) -> None:
     assert bml.fails(2, "board", "set").error == (
-        "Nothing to change was given: add --pull-signal, --experiment-limit or --timezone."
+        "Nothing to change was given: add --pull-signal, --experiment-limit, --timezone, "
+        "--commitment or --delivery."
     )
 
 

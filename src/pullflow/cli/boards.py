@@ -128,14 +128,31 @@ def configure(
     timezone: Annotated[
         str | None, typer.Option(help="IANA time zone that day-based figures use.")
     ] = None,
+    commitment: Annotated[
+        str | None,
+        typer.Option(
+            metavar="STAGE",
+            help="Stage where flow figures count work as started, or default (the first "
+            "stage after the options).",
+        ),
+    ] = None,
+    delivery: Annotated[
+        str | None,
+        typer.Option(
+            metavar="STAGE",
+            help="Stage where flow figures count work as finished, or default (done).",
+        ),
+    ] = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
-    """Change the board's pull signal, running-experiment limit or time zone."""
-    if pull_signal is None and experiment_limit is None and timezone is None:
+    """Change the board's pull signal, running-experiment limit, time zone or flow points."""
+    given = (pull_signal, experiment_limit, timezone, commitment, delivery)
+    if all(option is None for option in given):
         raise Invalid(
-            "Nothing to change was given: add --pull-signal, --experiment-limit or --timezone."
+            "Nothing to change was given: add --pull-signal, --experiment-limit, --timezone, "
+            "--commitment or --delivery."
         )
     limit_value = parse_limit(experiment_limit) if experiment_limit is not None else None
     outcome = configure_board(
@@ -147,5 +164,7 @@ def configure(
         experiment_limit=limit_value,
         clear_experiment_limit=experiment_limit is not None and limit_value is None,
         timezone=timezone,
+        commitment=commitment,
+        delivery=delivery,
     )
     render.events(outcome.events)

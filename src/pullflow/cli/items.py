@@ -20,7 +20,7 @@ from pullflow.cli.context import (
     unit_of_work,
 )
 from pullflow.services import Invalid, parse_service_class
-from pullflow.services.flow import add_item, edit_item, rerank_item
+from pullflow.services.flow import add_item, edit_item, parse_attributes, rerank_item
 from pullflow.services.queries import item_view
 from pullflow.services.views import event_json
 
@@ -49,6 +49,16 @@ def add(
     override: Annotated[
         str | None, typer.Option(help="Reason to exceed an options limit with override policy.")
     ] = None,
+    item_type: Annotated[
+        str | None,
+        typer.Option("--type", metavar="TYPE", help='Kind of work, such as bug (the "type").'),
+    ] = None,
+    attr: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attr", metavar="KEY=VALUE", help="An attribute, such as team=web (repeatable)."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the new item's id.")
     ] = False,
@@ -68,6 +78,7 @@ def add(
         position=rank,
         experiment=number(experiment, "Experiment", "E") if experiment else None,
         override=override,
+        attributes=parse_attributes(attr or [], item_type),
     )
     if quiet:
         print(outcome.events[0].item)

@@ -66,6 +66,8 @@ def _heading(view: BoardView) -> Text:
         limit = view.experiment_limit if view.experiment_limit is not None else "∞"
         running = ", ".join(f"E{n}" for n in view.running_experiments) or "none"
         heading.append(f"  ·  experiments {len(view.running_experiments)}/{limit}: {running}")
+    if not view.default_points:
+        heading.append(f"  ·  committed at {view.commitment}, delivered at {view.delivery}")
     return heading
 
 
@@ -160,6 +162,9 @@ def card(view: CardView, history: list[StoredEvent]) -> None:
         facts.add_row("started", _moment(view.started_at))
     if view.ended_at:
         facts.add_row("ended", _moment(view.ended_at))
+    if view.attributes:
+        shown = ", ".join(f"{key}={value}" for key, value in view.attributes.items())
+        facts.add_row("attributes", shown)
     out.print(facts)
     log(history)
 
@@ -324,9 +329,23 @@ def _limit(event: Event) -> str:
     )
 
 
+#: How a flow point's change reads; None puts it back at its default.
+_POINTS = {
+    "commitment": ("commitment point", "the first stage after the options"),
+    "delivery": ("delivery point", "done"),
+}
+
+
 def _configured(event: Event) -> str:
-    parts = [f"{key.replace('_', ' ')} {value}" for key, value in event.data.items()]
+    parts = [_setting(key, value) for key, value in event.data.items()]
     return "Board set: " + ", ".join(parts) + "."
+
+
+def _setting(key: str, value: Any) -> str:
+    if key not in _POINTS:
+        return f"{key.replace('_', ' ')} {value}"
+    name, default = _POINTS[key]
+    return f"{name} {value}" if value is not None else f"{name} back to its default ({default})"
 
 
 def _created(event: Event) -> str:
@@ -347,7 +366,10 @@ def _added(event: Event) -> str:
     extra = "" if event.data["service_class"] == "standard" else f" ({event.data['service_class']}"
     if extra:
         extra += f", due {event.data['due']})" if event.data.get("due") else ")"
-    return f'Added #{event.item} "{event.data["title"]}"{extra} to {event.to_stage}.'
+    attributes = event.data.get("attributes") or {}
+    listed = ", ".join(f"{key}={value}" for key, value in attributes.items())
+    with_them = f" with {listed}" if listed else ""
+    return f'Added #{event.item} "{event.data["title"]}"{extra} to {event.to_stage}{with_them}.'
 
 
 def _edited(event: Event) -> str:

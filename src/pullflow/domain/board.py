@@ -8,8 +8,9 @@ the board as it was. Time is always passed in (``at``); the domain never reads a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,13 +31,17 @@ from pullflow.domain.errors import (
 )
 from pullflow.domain.events import Event, EventType
 from pullflow.domain.evolve import evolve
+from pullflow.domain.imported import ImportedItem
 from pullflow.domain.items import (
+    MAX_TITLE,
     PULL_ORDER,
     Item,
     ItemState,
     ServiceClass,
+    check_attributes,
     check_reason,
     check_title,
+    parse_service_class,
 )
 from pullflow.domain.learning import (
     Decision,
@@ -51,6 +56,29 @@ from pullflow.domain.stages import Lane, Stage, StageSpec, WipPolicy, check_limi
 from pullflow.domain.text import squeeze
 
 MAX_NAME = 60
+
+#: The most items one import records.
+MAX_IMPORT = 200_000
+
+#: What a flow point is set to in order to go back to its default.
+DEFAULT_POINT = "default"
+
+
+class Keep:
+    """The type of ``KEEP``: a setting left as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+#: Passed for a flow point that stays as it is.
+KEEP = Keep()
+
+
+def parse_point(text: str) -> str | None:
+    """Read a flow point: a stage name, or ``default`` (None) for the default point."""
+    cleaned = squeeze(text)
+    return None if cleaned.lower() == DEFAULT_POINT else cleaned
 
 
 def check_board_name(name: str) -> str:
@@ -109,6 +137,8 @@ class Board:
         self.pull_signal = PullSignal.CAPACITY
         self.experiment_limit: int | None = None
         self.timezone = "UTC"
+        self.commitment: str | None = None
+        self.delivery: str | None = None
         self.stages: list[Stage] = []
         self.items: list[Item] = []
         self.hypotheses: list[Hypothesis] = []
@@ -223,6 +253,22 @@ class Board:
     def is_done(self, stage: Stage) -> bool:
         return stage is self.stages[-1]
 
+    @property
+    def commitment_stage(self) -> Stage:
+        """Where work is committed to: the set point, or the first stage after the options."""
+        return self._point(self.commitment, self.stages[1])
+
+    @property
+    def delivery_stage(self) -> Stage:
+        """Where work counts as delivered (it has finished): the set point, or done."""
+        return self._point(self.delivery, self.done)
+
+    def _point(self, name: str | None, default: Stage) -> Stage:
+        if name is None:
+            return default
+        wanted = name.lower()
+        return next((stage for stage in self.stages if stage.name.lower() == wanted), default)
+
     def stage(self, name: str) -> Stage:
         """The stage called ``name`` (any case), or a refusal naming the stages there are."""
         wanted = squeeze(name).lower()
@@ -239,12 +285,26 @@ class Board:
         return self.stages[self.stages.index(stage) + 1]
 
     def item(self, number: int) -> Item:
-        for item in self.items:
-            if item.number == number:
-                return item
+        found = self._items_by_number().get(number)
+        if found is not None:
+            return found
         raise NotFound(
             f"No item #{number} on board {self.name}: see the items with pullflow board show."
         )
+
+    def _items_by_number(self) -> dict[int, Item]:
+        """The items held, by number, kept up to date as items are added.
+
+        ``items`` only grows while it is the same list (the store may hand the board another
+        one), so the index takes in the items appended since it last looked.
+        """
+        index: _ItemIndex | None = self.__dict__.get("_item_index")
+        items = self.items
+        if index is None or index.items is not items:
+            index = _ItemIndex(items)
+            self.__dict__["_item_index"] = index
+        index.catch_up()
+        return index.by_number
 
     def items_in(self, stage: Stage, lane: Lane | None = None) -> list[Item]:
         """Items in a stage (and lane); delivered items only if they were loaded."""
@@ -364,6 +424,61 @@ class Board:
             return []
         return self._configure({"timezone": timezone}, actor, at)
 
+    def set_flow_points(
+        self,
+        *,
+        actor: str,
+        at: datetime,
+        commitment: str | Keep | None = KEEP,
+        delivery: str | Keep | None = KEEP,
+    ) -> list[Event]:
+        """Move the commitment and delivery points (a stage name, or None for the default).
+
+        Flow figures count an item as started once it reaches the commitment point and as
+        finished once it reaches the delivery point. The commitment point lies past the
+        options, and the delivery point at or after the commitment point.
+        """
+        wanted = {
+            "commitment": self.commitment
+            if isinstance(commitment, Keep)
+            else self._point_named(commitment, "Commitment"),
+            "delivery": self.delivery
+            if isinstance(delivery, Keep)
+            else self._point_named(delivery, "Delivery"),
+        }
+        start = self._point(wanted["commitment"], self.stages[1])
+        finish = self._point(wanted["delivery"], self.done)
+        if self.is_options(start):
+            raise Invalid(
+                f"{start.name} cannot be the commitment point: work is committed to only once "
+                f"it leaves the options, so choose a later stage such as {self.stages[1].name}."
+            )
+        if finish.position < start.position:
+            raise Invalid(
+                f"Delivery point {finish.name} was refused: it comes before the commitment "
+                f"point {start.name}, and work is delivered only after it is committed to, so "
+                f"choose {start.name} or a later stage."
+            )
+        current = {"commitment": self.commitment, "delivery": self.delivery}
+        change = {key: value for key, value in wanted.items() if value != current[key]}
+        if not change:
+            return []
+        return self._configure(change, actor, at)
+
+    def _point_named(self, name: str | None, which: str) -> str | None:
+        """The stage's name as the board spells it, or None for the default point."""
+        if name is None:
+            return None
+        wanted = squeeze(name).lower()
+        for stage in self.stages:
+            if stage.name.lower() == wanted:
+                return stage.name
+        names = ", ".join(stage.name for stage in self.stages)
+        raise NotFound(
+            f"{which} point {name!r} was refused: board {self.name} has no such stage, so "
+            f"choose one of {names}, or {DEFAULT_POINT}."
+        )
+
     def _configure(self, change: dict[str, Any], actor: str, at: datetime) -> list[Event]:
         return self._record(Event(EventType.BOARD_CONFIGURED, actor, at, data=change))
 
@@ -380,9 +495,11 @@ class Board:
         position: int | None = None,
         experiment: int | None = None,
         override: str | None = None,
+        attributes: Mapping[str, str] | None = None,
     ) -> list[Event]:
         """Put a new item into the options, last or at a 1-based ``position``."""
         title = check_title(title)
+        cleaned = check_attributes(attributes or {})
         service_class = self._class_for(service_class, due)
         if service_class is ServiceClass.EXPEDITE:
             self._check_expedite_free(None)
@@ -404,6 +521,7 @@ class Board:
                     "service_class": service_class.value,
                     "due": due.isoformat() if due else None,
                     "position": position,
+                    **({"attributes": cleaned} if cleaned else {}),
                 },
             )
         ]
@@ -412,6 +530,59 @@ class Board:
         if linked:
             events.append(self._link_event(linked, number, actor, at))
         return self._record(*events)
+
+    def import_items(
+        self,
+        items: Sequence[ImportedItem],
+        *,
+        stage_map: Sequence[int],
+        actor: str,
+        at: datetime,
+    ) -> list[Event]:
+        """Record items another tool tracked, with the history they had there.
+
+        ``stage_map`` sends each stage position of the source to a position on this board, in
+        increasing order. Each item is added at its creation (or else its first stage date, or
+        else its discard), pulled into each stage it entered, in turn, at the moment it entered
+        it (entering the options needs no pull), and discarded if it was discarded there (even
+        after it reached done, as the source says). Its events say it was imported:
+        ``item.added`` holds its id in the source and when the import ran (``at``), the pulls
+        and the discard hold ``"imported": true``. Items are numbered on from the board's last
+        number, and the events of all of them are recorded in the order they happened (items
+        in the order given when at the same moment), so that the log reads as history.
+
+        History already happened: WIP limits, the pull signal, the andon and the one expedite
+        item do not apply to it, and an import may leave a stage over its limit. What is
+        checked is that it can be true: each item's stages in workflow order, with dates that
+        never go backwards and none after ``at``; a title (one too long is cut to the limit);
+        at most ``MAX_IMPORT`` items. A class of service that is not known, or fixed-date
+        without a due date, becomes standard. Nothing is recorded unless every item passes.
+        """
+        if len(items) > MAX_IMPORT:
+            raise Invalid(
+                f"An import of {len(items)} items was refused: an import takes at most "
+                f"{MAX_IMPORT} items, so split it into smaller ones."
+            )
+        targets = self._import_targets(stage_map)
+        events: list[Event] = []
+        for offset, imported in enumerate(items, start=1):
+            number = self.item_seq + offset
+            events += _imported_history(self, imported, number, targets, actor, at)
+        events.sort(key=_moment_of)
+        return self._record(*events)
+
+    def _import_targets(self, stage_map: Sequence[int]) -> list[Stage]:
+        """The board stage each source stage maps to, refusing a map out of order."""
+        positions = list(stage_map)
+        within = all(0 <= position < len(self.stages) for position in positions)
+        increasing = all(a < b for a, b in pairwise(positions))
+        if not within or not increasing:
+            raise Invalid(
+                f"The stage map {positions} was refused: it must send each stage of the import "
+                f"to a stage of board {self.name} (0 to {len(self.stages) - 1}), in increasing "
+                "order."
+            )
+        return [self.stages[position] for position in positions]
 
     def edit_item(
         self,
@@ -1087,6 +1258,187 @@ class Board:
 
 
 DomainErrorType = LineStopped | NothingToPull | NoPullSignal
+
+#: The reason an imported discard records.
+DISCARDED_IN_SOURCE = "discarded in the source"
+
+
+class _ItemIndex:
+    """A board's items by number, for a list that only grows while it is the same list."""
+
+    __slots__ = ("by_number", "items", "seen")
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.seen = 0
+        self.by_number: dict[int, Item] = {}
+
+    def catch_up(self) -> None:
+        """Take in the items appended since the last look (or start again if some went)."""
+        count = len(self.items)
+        if count < self.seen:
+            self.seen, self.by_number = 0, {}
+        if count > self.seen:
+            for item in self.items[self.seen :]:
+                self.by_number.setdefault(item.number, item)
+            self.seen = count
+
+
+def _moment_of(event: Event) -> datetime:
+    return event.at
+
+
+def _imported_history(
+    board: Board,
+    imported: ImportedItem,
+    number: int,
+    targets: Sequence[Stage],
+    actor: str,
+    at: datetime,
+) -> list[Event]:
+    """The events that record one imported item: added, pulled stage by stage, discarded."""
+    who = f"Imported item {imported.source_id!r}"
+    title = squeeze(imported.title)[:MAX_TITLE].rstrip()
+    if not title:
+        raise Invalid(f"{who} was refused: it has no title, so give every item a title.")
+    entries = _imported_entries(imported, targets, who)
+    moments = _imported_moments(imported, entries, who, at)
+    service_class, due = _imported_class(imported, who)
+    attributes = check_attributes(
+        imported.attributes, owner=f" of imported item {imported.source_id!r}", trim=True
+    )
+    data: dict[str, Any] = {
+        "title": title,
+        "service_class": service_class.value,
+        "due": due.isoformat() if due else None,
+        "position": None,
+        **({"attributes": attributes} if attributes else {}),
+        "imported": {"source_id": imported.source_id, "at": at.astimezone(UTC).isoformat()},
+    }
+    where, lane = board.options, Lane.DONE
+    events = [
+        Event(
+            EventType.ITEM_ADDED,
+            actor,
+            moments[0],
+            item=number,
+            to_stage=where.name,
+            to_lane=lane.value,
+            data=data,
+        )
+    ]
+    for stage, moment in entries:
+        if board.is_options(stage):
+            continue
+        entered = Lane.DONE if board.is_done(stage) else Lane.DOING
+        events.append(
+            Event(
+                EventType.ITEM_PULLED,
+                actor,
+                moment,
+                item=number,
+                from_stage=where.name,
+                from_lane=lane.value,
+                to_stage=stage.name,
+                to_lane=entered.value,
+                data={"imported": True},
+            )
+        )
+        where, lane = stage, entered
+    if imported.discarded_at is not None:
+        events.append(
+            Event(
+                EventType.ITEM_DISCARDED,
+                actor,
+                imported.discarded_at,
+                item=number,
+                from_stage=where.name,
+                from_lane=lane.value,
+                reason=DISCARDED_IN_SOURCE,
+                data={"imported": True},
+            )
+        )
+    return events
+
+
+def _imported_entries(
+    imported: ImportedItem, targets: Sequence[Stage], who: str
+) -> list[tuple[Stage, datetime]]:
+    """The board stage and moment of each stage entry, refusing stages out of order."""
+    entries: list[tuple[Stage, datetime]] = []
+    for position, moment in imported.entries:
+        if not 0 <= position < len(targets):
+            raise Invalid(
+                f"{who} was refused: it names stage number {position}, but the import has "
+                f"{len(targets)} stages, numbered from 0."
+            )
+        stage = targets[position]
+        if entries and stage.position <= entries[-1][0].position:
+            raise Invalid(
+                f"{who} was refused: it enters {stage.name} after {entries[-1][0].name}, "
+                "against the order of the stages, so list each stage it entered once, in "
+                "workflow order."
+            )
+        entries.append((stage, moment))
+    return entries
+
+
+def _imported_moments(
+    imported: ImportedItem, entries: Sequence[tuple[Stage, datetime]], who: str, at: datetime
+) -> list[datetime]:
+    """Every moment of the item in order, the first being when it was added.
+
+    A moment without a time zone, after the import, or before the one it follows is refused.
+    """
+    told: list[tuple[str, datetime]] = []
+    if imported.created_at is not None:
+        told.append(("was created", imported.created_at))
+    told += [(f"entered {stage.name}", moment) for stage, moment in entries]
+    if imported.discarded_at is not None:
+        told.append(("was discarded", imported.discarded_at))
+    if not told:
+        raise Invalid(
+            f"{who} was refused: it has no date at all (created, entered a stage, discarded), "
+            "so it cannot be placed in time; give it at least one."
+        )
+    for index, (what, moment) in enumerate(told):
+        if moment.tzinfo is None:
+            raise Invalid(
+                f"{who} was refused: the time it {what} ({moment.isoformat()}) has no time "
+                "zone, so give every time its UTC offset."
+            )
+        if moment > at:
+            raise Invalid(
+                f"{who} was refused: it {what} on {moment.isoformat()}, after the import "
+                f"itself ({at.isoformat()}), and history never lies ahead, so fix the date."
+            )
+        if index and moment < told[index - 1][1]:
+            before, then = told[index - 1]
+            raise Invalid(
+                f"{who} was refused: it {what} on {moment.isoformat()}, before it {before} on "
+                f"{then.isoformat()}, and dates never go backwards, so fix the dates."
+            )
+    return [moment for _, moment in told]
+
+
+def _imported_class(imported: ImportedItem, who: str) -> tuple[ServiceClass, date | None]:
+    """The item's class of service (standard unless a usable one is given) and due date."""
+    due: date | None = None
+    if imported.due is not None and imported.due.strip():
+        try:
+            due = date.fromisoformat(imported.due.strip())
+        except ValueError:
+            raise Invalid(
+                f"{who} was refused: its due date {imported.due!r} is not a date, so write it "
+                "as YYYY-MM-DD."
+            ) from None
+    try:
+        chosen = parse_service_class(imported.service_class)
+    except Invalid:
+        chosen = ServiceClass.STANDARD
+    if chosen is ServiceClass.FIXED_DATE and due is None:
+        chosen = ServiceClass.STANDARD
+    return chosen, due
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -55,6 +55,10 @@ def _board_configured(board: Board, event: Event) -> None:
         board.experiment_limit = data["experiment_limit"]
     if "timezone" in data:
         board.timezone = data["timezone"]
+    if "commitment" in data:
+        board.commitment = data["commitment"]
+    if "delivery" in data:
+        board.delivery = data["delivery"]
 
 
 def _limit_changed(board: Board, event: Event) -> None:
@@ -73,6 +77,7 @@ def _item_added(board: Board, event: Event) -> None:
         event.at,
         ServiceClass(event.data["service_class"]),
         date.fromisoformat(due) if due else None,
+        attributes=event.data.get("attributes"),
     )
     board.items.append(item)
     board.item_seq = max(board.item_seq, number)

@@ -7,8 +7,8 @@ from datetime import datetime
 from functools import partial
 
 from pullflow.domain import needs
-from pullflow.domain.board import Board
-from pullflow.domain.errors import AlreadyExists, Invalid
+from pullflow.domain.board import KEEP, Board, parse_point
+from pullflow.domain.errors import Invalid
 from pullflow.domain.events import Event
 from pullflow.domain.learning import PullSignal
 from pullflow.domain.stages import StageSpec, WipPolicy, parse_stages
@@ -71,12 +71,8 @@ def create_board(
         timezone=timezone,
     )
     with uow:
-        if uow.boards.exists(board.name):
-            raise AlreadyExists(
-                f"A board named {board.name!r} already exists: choose another name."
-            )
         events = list(board.pending_events)
-        uow.boards.add(board)
+        uow.boards.add_new(board)
         uow.commit()
         return Outcome(board.name, events)
 
@@ -125,8 +121,14 @@ def configure_board(
     experiment_limit: int | None = None,
     clear_experiment_limit: bool = False,
     timezone: str | None = None,
+    commitment: str | None = None,
+    delivery: str | None = None,
 ) -> Outcome:
-    """Change a board's pull signal, running-experiment limit or time zone."""
+    """Change a board's pull signal, running-experiment limit, time zone or flow points.
+
+    ``commitment`` and ``delivery`` name a stage, or are ``default`` to go back to the
+    default point; left out (None), a point stays as it is.
+    """
 
     def configure(loaded: Board) -> list[Event]:
         events: list[Event] = []
@@ -136,6 +138,13 @@ def configure_board(
             events += loaded.set_experiment_limit(experiment_limit, actor=actor, at=at)
         if timezone is not None:
             events += loaded.set_timezone(timezone, actor=actor, at=at)
+        if commitment is not None or delivery is not None:
+            events += loaded.set_flow_points(
+                actor=actor,
+                at=at,
+                commitment=KEEP if commitment is None else parse_point(commitment),
+                delivery=KEEP if delivery is None else parse_point(delivery),
+            )
         return events
 
     return change(uow, board, configure)

@@ -7,11 +7,13 @@ raises before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import partial
 
 from pullflow.domain import needs
 from pullflow.domain.items import ServiceClass
+from pullflow.domain.items import parse_attributes as parse_attributes
 from pullflow.services.unit import Outcome, change
 from pullflow.store import SqlUnitOfWork
 
@@ -28,8 +30,13 @@ def add_item(
     position: int | None = None,
     experiment: int | None = None,
     override: str | None = None,
+    attributes: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Add an item to the options; the first event's ``item`` is its number."""
+    """Add an item to the options; the first event's ``item`` is its number.
+
+    ``attributes`` are short texts by key (its type, team…); ``parse_attributes`` reads them
+    as written on the command line.
+    """
     return change(
         uow,
         board,
@@ -42,6 +49,7 @@ def add_item(
             position=position,
             experiment=experiment,
             override=override,
+            attributes=attributes,
         ),
         partial(needs.to_add, service_class=service_class, position=position),
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pullflow.domain.andon import Stop
 from pullflow.domain.board import Board
+from pullflow.domain.events import Event
 from pullflow.domain.items import Item, ItemState
 from pullflow.domain.learning import Experiment, Hypothesis
 from pullflow.domain.stages import Lane, Stage
@@ -92,6 +93,13 @@ def event_log(
         return list(reversed(newest))
 
 
+def board_events(uow: SqlUnitOfWork, *, board: str | None) -> tuple[str, list[Event]]:
+    """The board's name and all its events, oldest first (what flow figures are made from)."""
+    with uow.reading():
+        name = uow.boards.resolve(board)
+        return name, [stored.event for stored in uow.events.read(name)]
+
+
 def board_history(uow: SqlUnitOfWork, *, board: str | None) -> tuple[Board, list[StoredEvent]]:
     """The stored board, whole, and every event it recorded (to check one against the other)."""
     with uow.reading():
@@ -108,6 +116,8 @@ def _board_view(board: Board, at: datetime) -> BoardView:
         experiment_limit=board.experiment_limit,
         running_experiments=tuple(e.number for e in board.running_experiments),
         timezone=board.timezone,
+        commitment=board.commitment_stage.name,
+        delivery=board.delivery_stage.name,
         as_of=at,
         stages=tuple(_stage(board, stage, at, linked) for stage in board.stages),
         open_stops=stops,
@@ -175,6 +185,7 @@ def _card(
         cycle_days=_cycle_days(board, item),
         experiments=tuple(linked.get(item.number, ())),
         discard_reason=item.discard_reason,
+        attributes=dict(item.attributes),
     )
 
 

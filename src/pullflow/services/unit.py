@@ -40,10 +40,29 @@ def change(
     board: str | None,
     decide: Callable[[Board], list[Event]],
     needs: Callable[[Board], Needs] = nothing,
+    *,
+    create: Callable[[], Board] | None = None,
 ) -> Outcome:
-    """Run one change: lock the board, load what it needs, decide, commit state and events."""
+    """Run one change: lock the board, load what it needs, decide, commit state and events.
+
+    With ``create``, a board named ``board`` that does not exist yet is made by it instead, in
+    the same transaction, and ``decide`` works on the new board; the outcome's events then
+    begin with the board's creation.
+    """
     with uow:
-        locked = uow.boards.lock(board, needs)
-        events = decide(locked)
+        target = _new_board(uow, board, create) or uow.boards.lock(board, needs)
+        created = list(target.pending_events)
+        events = decide(target)
         uow.commit()
-        return Outcome(locked.name, events)
+        return Outcome(target.name, created + events)
+
+
+def _new_board(
+    uow: SqlUnitOfWork, board: str | None, create: Callable[[], Board] | None
+) -> Board | None:
+    """The board ``create`` makes, added to the unit of work, if none has that name yet."""
+    if create is None or board is None or uow.boards.exists(board):
+        return None
+    made = create()
+    uow.boards.add_new(made)
+    return made

@@ -6,7 +6,8 @@ command line and the API print the same keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ class CardView:
     discard_reason: str | None = None
     position: int | None = None
     cycle_days: int | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class CardView:
             "cycle_time_days": self.cycle_days,
             "experiments": list(self.experiments),
             "discard_reason": self.discard_reason,
+            "attributes": dict(self.attributes),
         }
 
 
@@ -139,7 +142,11 @@ class StopView:
 
 @dataclass(frozen=True, slots=True)
 class BoardView:
-    """The whole board as of a moment."""
+    """The whole board as of a moment.
+
+    ``commitment`` and ``delivery`` name the stages where flow figures count work as started
+    and finished.
+    """
 
     name: str
     pull_signal: str
@@ -149,6 +156,14 @@ class BoardView:
     as_of: datetime
     stages: tuple[StageView, ...]
     open_stops: tuple[StopView, ...]
+    commitment: str
+    delivery: str
+
+    @property
+    def default_points(self) -> bool:
+        """Whether work starts in the first stage after the options and finishes in done."""
+        names = [stage.name for stage in self.stages]
+        return names[1:2] == [self.commitment] and names[-1:] == [self.delivery]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -157,6 +172,8 @@ class BoardView:
             "experiment_limit": self.experiment_limit,
             "running_experiments": list(self.running_experiments),
             "timezone": self.timezone,
+            "commitment": self.commitment,
+            "delivery": self.delivery,
             "as_of": _iso(self.as_of),
             "stopped": [stop.to_json() for stop in self.open_stops],
             "stages": [stage.to_json() for stage in self.stages],

@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from pullflow.domain.andon import Stop
 from pullflow.domain.board import Board
-from pullflow.domain.errors import Invalid, NotFound
+from pullflow.domain.errors import AlreadyExists, Invalid, NotFound
 from pullflow.domain.events import Event, EventType
 from pullflow.domain.items import Item, ItemState, ServiceClass
 from pullflow.domain.learning import Experiment
@@ -137,6 +137,18 @@ class BoardRepository:
     def add(self, board: Board) -> None:
         self.session.add(board)
         self.seen.append(board)
+
+    def add_new(self, board: Board) -> None:
+        """Add a board just created, refusing a name another board has (whatever its case).
+
+        Two boards made at the same moment under one name both pass this check; the unique
+        index on the name then refuses the second when it commits.
+        """
+        if self.exists(board.name):
+            raise AlreadyExists(
+                f"A board named {board.name!r} already exists: choose another name."
+            )
+        self.add(board)
 
     def lock(self, name: str | None, plan: Callable[[Board], Needs] = nothing) -> Board:
         """The board for a change, its row locked until the transaction ends.

@@ -69,6 +69,10 @@ boards = Table(
     Column("experiment_seq", Integer, nullable=False),
     Column("stop_seq", Integer, nullable=False),
     Column("rank_seq", Integer, nullable=False),
+    # Where flow figures count work as started and finished: stage names, or NULL for the
+    # defaults (the first stage after the options; done).
+    Column("commitment", String(40)),
+    Column("delivery", String(40)),
     # Bumped by every change to the board row, its stages or its stops (see the unit of work).
     Column("version", Integer, nullable=False, default=0, server_default="0"),
 )
@@ -107,6 +111,7 @@ items = Table(
     Column("blocked_reason", Text),
     Column("blocked_since", UTCDateTime),
     Column("discard_reason", Text),
+    Column("attributes", Json, nullable=False, server_default="{}"),
     UniqueConstraint("board_id", "number"),
     Index(None, "board_id", "state"),
     Index(None, "stage_id", "state"),
