@@ -14,7 +14,18 @@ from typing import Annotated
 import typer
 
 from pullflow import __version__
-from pullflow.cli import andon, boards, demo, flow, items, learning, render
+from pullflow.cli import (
+    analytics,
+    andon,
+    boards,
+    demo,
+    flow,
+    items,
+    learning,
+    render,
+    reports,
+    transfer,
+)
 from pullflow.cli.context import (
     Actor,
     BoardName,
@@ -54,6 +65,12 @@ app.command("unblock")(flow.unblock)
 app.command("discard")(flow.discard)
 app.command("return")(flow.return_)
 app.command("demo")(demo.demo)
+app.command("metrics")(analytics.metrics)
+app.add_typer(analytics.forecast_app, name="forecast")
+app.command("chart")(reports.chart)
+app.command("report")(reports.report)
+app.command("import")(transfer.import_)
+app.command("export")(transfer.export)
 
 DEFAULT_BOARD = "main"
 

@@ -1,0 +1,267 @@
+"""``pullflow metrics`` and ``pullflow forecast``: flow figures as tables or JSON.
+
+They read a board's own events or another tool's export (see ``sources``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pullflow.cli import analytics_render as show
+from pullflow.cli import render
+from pullflow.cli.context import Actor, BoardName, Db, Json, day
+from pullflow.cli.sources import (
+    Classes,
+    Commitment,
+    CsvFile,
+    DateOrder,
+    Delivery,
+    Filters,
+    FromDay,
+    InputFile,
+    MappingFile,
+    Source,
+    Timezone,
+    ToDay,
+    Types,
+    Where,
+    load,
+    narrow,
+)
+from pullflow.flow.backtest import backtest
+from pullflow.flow.forecast import forecast_how_many, forecast_when
+from pullflow.flow.history import History
+from pullflow.flow.metrics import measure
+from pullflow.services import Invalid
+
+forecast_app = typer.Typer(
+    help="Monte Carlo forecasts from the daily throughput of a window, and their backtest.",
+    no_args_is_help=True,
+)
+
+Seed = Annotated[
+    int | None, typer.Option(help="Seed of the random draws (same seed, same result).")
+]
+Trials = Annotated[int, typer.Option(help="Number of Monte Carlo trials.")]
+WindowDays = Annotated[
+    int,
+    typer.Option(
+        "--window",
+        metavar="DAYS",
+        help="Days of throughput to sample, ending at the history's last day.",
+    ),
+]
+Hours = Annotated[bool, typer.Option("--hours", help="Cycle times and ages in exact hours.")]
+
+
+def metrics(
+    csv: CsvFile = None,
+    input_: InputFile = None,
+    from_: FromDay = None,
+    to: ToDay = None,
+    service_class: Classes = None,
+    item_type: Types = None,
+    where: Where = None,
+    commitment: Commitment = None,
+    delivery: Delivery = None,
+    hours: Hours = False,
+    timezone: Timezone = None,
+    date_order: DateOrder = None,
+    mapping: MappingFile = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
+) -> None:
+    """Cycle time, throughput, WIP, aging, CFD, flow efficiency, Little's Law and learning."""
+    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
+    filters = Filters.of(from_, to, service_class, item_type, where)
+    history = narrow(load(source), filters)
+    measured = measure(history, filters.window(), hours=hours)
+    if json:
+        render.print_json(measured.to_json())
+    else:
+        show.metrics(measured, source.label)
+
+
+@forecast_app.command("when")
+def when(
+    items: Annotated[int, typer.Argument(metavar="N", help="How many items are left to do.")],
+    seed: Seed = None,
+    trials: Trials = 10_000,
+    window: WindowDays = 90,
+    target: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="Also give the chance of being done by this date."),
+    ] = None,
+    csv: CsvFile = None,
+    input_: InputFile = None,
+    service_class: Classes = None,
+    item_type: Types = None,
+    where: Where = None,
+    commitment: Commitment = None,
+    delivery: Delivery = None,
+    timezone: Timezone = None,
+    date_order: DateOrder = None,
+    mapping: MappingFile = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
+) -> None:
+    """When will N more items be done? Percentile dates of a Monte Carlo simulation."""
+    history = _history(
+        csv,
+        input_,
+        service_class,
+        item_type,
+        where,
+        commitment,
+        delivery,
+        timezone,
+        date_order,
+        mapping,
+        db,
+        board,
+    )
+    forecast = forecast_when(
+        history,
+        items,
+        trials=trials,
+        seed=seed,
+        window_days=window,
+        target=day(target, "--target"),
+    )
+    _print(forecast.to_json(), json, show.when)
+
+
+@forecast_app.command("how-many")
+def how_many(
+    by: Annotated[str, typer.Option("--by", metavar="DATE", help="Last day of the forecast.")],
+    seed: Seed = None,
+    trials: Trials = 10_000,
+    window: WindowDays = 90,
+    csv: CsvFile = None,
+    input_: InputFile = None,
+    service_class: Classes = None,
+    item_type: Types = None,
+    where: Where = None,
+    commitment: Commitment = None,
+    delivery: Delivery = None,
+    timezone: Timezone = None,
+    date_order: DateOrder = None,
+    mapping: MappingFile = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
+) -> None:
+    """How many items will be done by DATE? "p% chance of at least x" for p = 50 … 95."""
+    history = _history(
+        csv,
+        input_,
+        service_class,
+        item_type,
+        where,
+        commitment,
+        delivery,
+        timezone,
+        date_order,
+        mapping,
+        db,
+        board,
+    )
+    until = day(by, "--by")
+    assert until is not None
+    forecast = forecast_how_many(history, until, trials=trials, seed=seed, window_days=window)
+    _print(forecast.to_json(), json, show.how_many)
+
+
+@forecast_app.command("backtest")
+def backtest_command(
+    seed: Seed = None,
+    trials: Trials = 2_000,
+    window: WindowDays = 90,
+    horizon: Annotated[
+        int, typer.Option(metavar="DAYS", help="Days each forecast looks ahead (how many).")
+    ] = 30,
+    step: Annotated[int, typer.Option(metavar="DAYS", help="Days between two cuts.")] = 7,
+    items: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="Backtest 'when will N be done' instead of 'how many'."),
+    ] = None,
+    csv: CsvFile = None,
+    input_: InputFile = None,
+    service_class: Classes = None,
+    item_type: Types = None,
+    where: Where = None,
+    commitment: Commitment = None,
+    delivery: Delivery = None,
+    timezone: Timezone = None,
+    date_order: DateOrder = None,
+    mapping: MappingFile = None,
+    db: Db = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
+) -> None:
+    """Forecast from before many past days and count how often each percentile was met."""
+    history = _history(
+        csv,
+        input_,
+        service_class,
+        item_type,
+        where,
+        commitment,
+        delivery,
+        timezone,
+        date_order,
+        mapping,
+        db,
+        board,
+    )
+    tested = backtest(
+        history,
+        window_days=window,
+        horizon_days=horizon,
+        step_days=step,
+        trials=trials,
+        seed=seed,
+        items=items,
+    )
+    _print(tested.to_json(), json, show.backtest)
+
+
+def _history(
+    csv: Path | None,
+    input_: str | None,
+    service_class: list[str] | None,
+    item_type: list[str] | None,
+    where: list[str] | None,
+    commitment: str | None,
+    delivery: str | None,
+    timezone: str | None,
+    date_order: str | None,
+    mapping: Path | None,
+    db: str | None,
+    board: str | None,
+) -> History:
+    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
+    filters = Filters.of(None, None, service_class, item_type, where)
+    return narrow(load(source), filters)
+
+
+def _print(data: dict[str, Any], json: bool, human: Any) -> None:
+    if json:
+        render.print_json(data)
+    else:
+        human(data)
+
+
+def positive(value: int, flag: str) -> int:
+    if value <= 0:
+        raise Invalid(f"{flag} {value} was refused: give a whole number above 0.")
+    return value

@@ -1,0 +1,251 @@
+"""Where a flow history comes from: a board in the database, or another tool's export.
+
+Every analytics command takes the same options: ``--board`` (with ``--db``) for a board's own
+events, or ``--csv FILE`` / ``--input FORMAT:FILE`` for a file; then filters (``--from``,
+``--to``, ``--class``, ``--type``, ``--where KEY=VALUE``) and the points that define started
+and finished (``--commitment``, ``--delivery``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pullflow.cli.context import day, now, unit_of_work
+from pullflow.flow.board_events import history_from_events
+from pullflow.flow.filters import parse_filter, select
+from pullflow.flow.history import History, Workflow
+from pullflow.flow.metrics import Window
+from pullflow.imports.files import CSV_FORMATS, FORMATS, detect_csv_format, read_history
+from pullflow.services import Invalid
+from pullflow.services.queries import board_events
+
+CsvFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--csv",
+        metavar="FILE",
+        help="Analyse an ActionableAgile CSV or an events CSV (item,stage,timestamp) instead of "
+        "a board.",
+    ),
+]
+InputFile = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        metavar="FORMAT:FILE",
+        help=f"Analyse another tool's export instead of a board; FORMAT is one of "
+        f"{', '.join(FORMATS)}.",
+    ),
+]
+FromDay = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="First day of the window.")
+]
+ToDay = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day of the window.")]
+Classes = Annotated[
+    list[str] | None,
+    typer.Option("--class", metavar="CLASS", help="Only items of this class of service."),
+]
+Types = Annotated[
+    list[str] | None, typer.Option("--type", metavar="TYPE", help="Only items of this type.")
+]
+Where = Annotated[
+    list[str] | None,
+    typer.Option("--where", metavar="KEY=VALUE", help="Only items whose attribute matches."),
+]
+Commitment = Annotated[
+    str | None,
+    typer.Option(
+        "--commitment",
+        metavar="STAGE",
+        help="Stage where an item starts [default: the board's setting, else the first stage "
+        "after the options].",
+    ),
+]
+Delivery = Annotated[
+    str | None,
+    typer.Option(
+        "--delivery",
+        metavar="STAGE",
+        help="Stage where an item finishes [default: the board's setting, else the last].",
+    ),
+]
+Timezone = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        metavar="ZONE",
+        help="Time zone of a file's dates and of its day-based figures [default: UTC, or the "
+        "zone a JSON event log names]; boards use their own.",
+    ),
+]
+DateOrder = Annotated[
+    str | None,
+    typer.Option(
+        "--date-order", metavar="ORDER", help="How a file writes dates like 03/04/2024: mdy or dmy."
+    ),
+]
+MappingFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        metavar="FILE",
+        help="YAML or JSON sending Jira statuses or Trello lists to stages.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the options named: a board (in a database) or a file, and how to read it."""
+
+    db: str | None = None
+    board: str | None = None
+    csv: Path | None = None
+    input: str | None = None
+    timezone: str | None = None
+    date_order: str | None = None
+    mapping: Path | None = None
+    commitment: str | None = None
+    delivery: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.csv is not None:
+            return self.csv.name
+        if self.input is not None:
+            return self.input.partition(":")[2] or self.input
+        return f"board {self.board}" if self.board else "the board"
+
+
+@dataclass(frozen=True)
+class Filters:
+    first: str | None = None
+    last: str | None = None
+    classes: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+
+    @staticmethod
+    def of(
+        first: str | None,
+        last: str | None,
+        classes: list[str] | None,
+        types: list[str] | None,
+        where: list[str] | None,
+    ) -> Filters:
+        """The filters as the options give them (repeatable options arrive as lists)."""
+        return Filters(first, last, tuple(classes or ()), tuple(types or ()), tuple(where or ()))
+
+    def window(self) -> Window:
+        return Window(day(self.first, "--from"), day(self.last, "--to"))
+
+
+def load(source: Source) -> History:
+    """The history the options name, with their commitment and delivery points applied."""
+    if source.csv is not None and source.input is not None:
+        raise Invalid("--csv and --input were both given: name one file to analyse.")
+    if source.csv is not None or source.input is not None:
+        history = _from_file(source)
+    else:
+        history = _from_board(source)
+    return _with_points(history, source.commitment, source.delivery)
+
+
+def narrow(history: History, filters: Filters) -> History:
+    """The items the filters keep (all of them when none is given)."""
+    attributes: dict[str, list[str]] = {}
+    for text in filters.where:
+        key, value = parse_filter(text)
+        attributes.setdefault(key, []).append(value)
+    if filters.types:
+        attributes.setdefault("type", []).extend(filters.types)
+    kept = select(history, service_classes=filters.classes, attributes=attributes)
+    if len(kept) == 0 and len(history) > 0:
+        given = [f"class {c}" for c in filters.classes]
+        given += [f"{key}={value}" for key, values in attributes.items() for value in values]
+        raise Invalid(
+            f"No item matches {' and '.join(given)}, so there is nothing to measure: loosen the "
+            "filters."
+        )
+    return kept
+
+
+def _from_board(source: Source) -> History:
+    name, events = board_events(unit_of_work(source.db), board=source.board)
+    try:
+        return history_from_events(events, as_of=now().timestamp())
+    except ValueError:
+        raise Invalid(
+            f"Board {name} has no history to measure: its log does not begin with its creation."
+        ) from None
+
+
+def _from_file(source: Source) -> History:
+    if source.csv is not None:
+        path, kind = source.csv, detect_csv_format(source.csv)
+    else:
+        kind, path = _format_and_file(source.input or "")
+    return read_history(
+        kind,
+        path,
+        timezone=source.timezone,
+        date_order=source.date_order,
+        mapping=source.mapping,
+    )
+
+
+def _format_and_file(text: str) -> tuple[str, Path]:
+    kind, sep, name = text.partition(":")
+    if not sep or not kind.strip() or not name.strip():
+        raise Invalid(
+            f"--input {text!r} was refused: write FORMAT:FILE, such as jira:issues.json "
+            f"(formats: {', '.join(FORMATS)})."
+        )
+    return kind.strip().lower(), Path(name.strip())
+
+
+def _with_points(history: History, commitment: str | None, delivery: str | None) -> History:
+    if commitment is None and delivery is None:
+        return history
+    workflow = history.workflow
+    start = _stage_position(workflow, commitment, "--commitment", workflow.commitment)
+    finish = _stage_position(workflow, delivery, "--delivery", workflow.delivery)
+    if start > finish:
+        raise Invalid(
+            f"The commitment point {workflow.stages[start]} comes after the delivery point "
+            f"{workflow.stages[finish]}: choose a commitment stage at or before delivery."
+        )
+    changed = Workflow(
+        workflow.stages,
+        commitment=start,
+        delivery=finish,
+        timezone=workflow.timezone,
+        lanes=workflow.lanes,
+        waiting=workflow.waiting,
+    )
+    return history.with_workflow(changed)
+
+
+def _stage_position(workflow: Workflow, name: str | None, flag: str, default: int) -> int:
+    if name is None:
+        return default
+    position = workflow.position(name)
+    if position is None:
+        raise Invalid(
+            f"{flag} {name!r} was refused: there is no such stage; the stages are "
+            f"{', '.join(workflow.stages)}."
+        )
+    return position
+
+
+def since(text: str | None, flag: str) -> date | None:
+    """A date option, read as YYYY-MM-DD."""
+    return day(text, flag)
+
+
+__all__ = ["CSV_FORMATS", "Filters", "Source", "load", "narrow", "since"]
