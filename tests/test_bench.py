@@ -21,3 +21,18 @@ def test_the_pull_benchmark_runs_and_finds_no_violation(
     assert printed.count("violations: none") == 2
     assert printed.count("replay matches the stored board: True") == 2
     assert "locked single-row updates/s" in printed
+
+
+@pytest.mark.slow
+def test_the_flow_benchmark_runs_and_its_baseline_agrees(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bench import bench_flow
+
+    code = bench_flow.main(["--items", "2000", "--days", "60", "--trials", "1000"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Synthetic history: 2,000 items" in printed
+    assert "same results: True" in printed
+    for figure in ("all metrics:", '1,000-trial "when will 100 be done"', "full HTML report:"):
+        assert figure in printed
