@@ -105,6 +105,9 @@ def test_the_demo_runs_to_the_end(tmp_path: Path) -> None:
         "Resumed stop #1. It cost",
         "Concluded E1: validated, decision persevere",
         "see them with pullflow log",
+        "Flow of board Newsletter",
+        "started at Build, finished at Done",
+        "Learning: 1 validated, 0 invalidated, 0 inconclusive, 0 open; 1 experiment concluded",
     ):
         assert expected in text
     assert list(tmp_path.iterdir()) == [], "the demo database is thrown away"

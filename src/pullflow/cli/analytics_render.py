@@ -135,7 +135,7 @@ def _learning(learning: dict[str, Any]) -> None:
     say(
         f"Learning: {verdicts['validated']} validated, {verdicts['invalidated']} invalidated, "
         f"{verdicts['inconclusive']} inconclusive, {learning['open_hypotheses']} open; "
-        f"{learning['experiments_concluded']} experiments concluded "
+        f"{_count(learning['experiments_concluded'], 'experiment')} concluded "
         f"({learning['experiments_concluded_per_week']:.2f} a week)."
     )
     if verdict["count"]:
@@ -185,6 +185,10 @@ def backtest(data: dict[str, Any]) -> None:
         )
     out.print(table)
     say(data["verdict"])
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _shown(value: Any) -> str:

@@ -16,8 +16,11 @@ from typing import Annotated
 import typer
 from rich.rule import Rule
 
+from pullflow.cli import analytics_render as show_flow
 from pullflow.cli import render
 from pullflow.cli.context import Actor, BoardName, Db, actor
+from pullflow.flow.board_events import history_from_events
+from pullflow.flow.metrics import measure
 from pullflow.services import (
     Decision,
     DomainError,
@@ -334,3 +337,12 @@ def _walk(url: str, board: str, first: str) -> None:
     render.say(
         f"\nEvery change above is an event ({len(history)} in all); see them with pullflow log."
     )
+
+    walk.step(
+        "10. Measure the flow",
+        "The same events give the flow figures: cycle time, WIP, aging work, Little's Law, and "
+        "how long the hypothesis took to reach its verdict (pullflow metrics; pullflow report "
+        "-o report.html draws them all).",
+    )
+    measured = history_from_events((stored.event for stored in history), as_of=walk.at.timestamp())
+    show_flow.metrics(measure(measured), f"board {walk.board}")
