@@ -139,3 +139,14 @@ def test_bad_analytics_input_gets_one_sentence(worked: Cli) -> None:
     assert "1 or more" in worked.fails(2, "forecast", "when", "0").error
     refused = worked.fails(2, "forecast", "how-many", "--by", "2026-11-01")
     assert "2026-11-07" in refused.error
+
+
+def test_item_types_on_a_board_filter_its_metrics(worked: Cli) -> None:
+    worked.at(moment(6, 11))
+    bug = worked.add("broken link", "--type", "bug")
+    worked.ok("pull", "Build", str(bug))
+    worked.at(moment(6, 12))
+    bugs = worked.json("metrics", "--type", "bug")
+    assert bugs["items"]["in_progress"] == 1
+    assert bugs["items"]["completed"] == 0
+    assert [item["id"] for item in bugs["aging"]["items"]] == [str(bug)]

@@ -116,3 +116,52 @@ def test_bad_file_options_get_one_sentence(cli: Cli, args: tuple[str, ...], word
     assert result.code == 2
     assert words in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_a_jira_export_with_its_mapping_is_measured(cli: Cli) -> None:
+    # Times are +02:00, measured in UTC days. PF-1: In Progress 5 June, Done 10 June → 6 days.
+    # PF-2 went In Progress → Open → In Progress and is still in progress; PF-3 ended in
+    # Won't Do, which the mapping calls discarded; PF-4 is still To Do.
+    metrics = cli.json(
+        "metrics",
+        "--input",
+        f"jira:{SAMPLES / 'jira_search.json'}",
+        "--mapping",
+        str(SAMPLES / "jira_mapping.yaml"),
+    )
+    assert metrics["workflow"]["stages"] == ["Backlog", "Build", "Done"]
+    assert metrics["items"] == metrics["items"] | {
+        "completed": 1,
+        "in_progress": 1,
+        "discarded": 1,
+        "not_started": 1,
+    }
+    assert metrics["cycle_time"]["max"] == 6
+    assert (metrics["window"]["first"], metrics["window"]["last"]) == ("2024-06-03", "2024-06-10")
+
+
+def test_a_trello_board_export_is_measured(cli: Cli) -> None:
+    # Open lists by position: Backlog, Doing, Done. Sign-up form: Doing 13 March, Done 15 March
+    # (3 days); Price page is in Doing; Dark mode was archived in Doing (discarded); Chat
+    # widget moved to an archived list and Referral link never moved (not started).
+    metrics = cli.json("metrics", "--input", f"trello:{SAMPLES / 'trello_board.json'}")
+    assert metrics["workflow"]["stages"] == ["Backlog", "Doing", "Done"]
+    assert metrics["items"] == metrics["items"] | {
+        "completed": 1,
+        "in_progress": 1,
+        "discarded": 1,
+        "not_started": 2,
+    }
+    assert metrics["cycle_time"]["max"] == 3
+
+
+def test_an_events_csv_takes_its_stage_order_from_the_option(cli: Cli) -> None:
+    # E-1: Build 2 May, Done 6 May → 5 days. E-2: Build 3 May (08:00+02:00 = 06:00 UTC),
+    # back from Test to Build on the 5th (its first entries count), Done 7 May → 5 days.
+    events = str(SAMPLES / "events_clean.csv")
+    metrics = cli.json("metrics", "--csv", events, "--stages", "Backlog,Build,Test,Done")
+    assert metrics["cycle_time"]["count"] == 2
+    assert metrics["cycle_time"]["max"] == 5
+    assert any("went backwards" in note for note in metrics["notes"])
+    guessed = cli.json("metrics", "--csv", events)
+    assert any("the order they first appear" in note for note in guessed["notes"])

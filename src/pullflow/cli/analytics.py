@@ -5,7 +5,6 @@ They read a board's own events or another tool's export (see ``sources``).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +23,7 @@ from pullflow.cli.sources import (
     InputFile,
     MappingFile,
     Source,
+    StageOrder,
     Timezone,
     ToDay,
     Types,
@@ -33,9 +33,7 @@ from pullflow.cli.sources import (
 )
 from pullflow.flow.backtest import backtest
 from pullflow.flow.forecast import forecast_how_many, forecast_when
-from pullflow.flow.history import History
 from pullflow.flow.metrics import measure
-from pullflow.services import Invalid
 
 forecast_app = typer.Typer(
     help="Monte Carlo forecasts from the daily throughput of a window, and their backtest.",
@@ -71,13 +69,16 @@ def metrics(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Cycle time, throughput, WIP, aging, CFD, flow efficiency, Little's Law and learning."""
-    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
+    )
     filters = Filters.of(from_, to, service_class, item_type, where)
     history = narrow(load(source), filters)
     measured = measure(history, filters.window(), hours=hours)
@@ -107,26 +108,17 @@ def when(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """When will N more items be done? Percentile dates of a Monte Carlo simulation."""
-    history = _history(
-        csv,
-        input_,
-        service_class,
-        item_type,
-        where,
-        commitment,
-        delivery,
-        timezone,
-        date_order,
-        mapping,
-        db,
-        board,
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
     )
+    history = narrow(load(source), Filters.of(None, None, service_class, item_type, where))
     forecast = forecast_when(
         history,
         items,
@@ -154,26 +146,17 @@ def how_many(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """How many items will be done by DATE? "p% chance of at least x" for p = 50 … 95."""
-    history = _history(
-        csv,
-        input_,
-        service_class,
-        item_type,
-        where,
-        commitment,
-        delivery,
-        timezone,
-        date_order,
-        mapping,
-        db,
-        board,
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
     )
+    history = narrow(load(source), Filters.of(None, None, service_class, item_type, where))
     until = day(by, "--by")
     assert until is not None
     forecast = forecast_how_many(history, until, trials=trials, seed=seed, window_days=window)
@@ -203,26 +186,17 @@ def backtest_command(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Forecast from before many past days and count how often each percentile was met."""
-    history = _history(
-        csv,
-        input_,
-        service_class,
-        item_type,
-        where,
-        commitment,
-        delivery,
-        timezone,
-        date_order,
-        mapping,
-        db,
-        board,
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
     )
+    history = narrow(load(source), Filters.of(None, None, service_class, item_type, where))
     tested = backtest(
         history,
         window_days=window,
@@ -235,33 +209,8 @@ def backtest_command(
     _print(tested.to_json(), json, show.backtest)
 
 
-def _history(
-    csv: Path | None,
-    input_: str | None,
-    service_class: list[str] | None,
-    item_type: list[str] | None,
-    where: list[str] | None,
-    commitment: str | None,
-    delivery: str | None,
-    timezone: str | None,
-    date_order: str | None,
-    mapping: Path | None,
-    db: str | None,
-    board: str | None,
-) -> History:
-    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
-    filters = Filters.of(None, None, service_class, item_type, where)
-    return narrow(load(source), filters)
-
-
 def _print(data: dict[str, Any], json: bool, human: Any) -> None:
     if json:
         render.print_json(data)
     else:
         human(data)
-
-
-def positive(value: int, flag: str) -> int:
-    if value <= 0:
-        raise Invalid(f"{flag} {value} was refused: give a whole number above 0.")
-    return value

@@ -32,6 +32,7 @@ from pullflow.cli.sources import (
     InputFile,
     MappingFile,
     Source,
+    StageOrder,
     Timezone,
     ToDay,
     Types,
@@ -81,6 +82,7 @@ def chart(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
@@ -90,7 +92,9 @@ def chart(
     if chosen not in KINDS:
         raise Invalid(f"There is no chart called {kind!r}: choose one of {', '.join(KINDS)}.")
     _check_suffix(output)
-    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
+    )
     filters = Filters.of(from_, to, service_class, item_type, where)
     history = narrow(load(source), filters)
     if chosen == "forecast-when":
@@ -122,6 +126,7 @@ def report(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
@@ -129,7 +134,9 @@ def report(
     """Write one self-contained HTML page with every chart, the metrics and the forecasts."""
     if output.suffix.lower() != ".html":
         raise Invalid(f"The report {output.name} was refused: a report is HTML; name it *.html.")
-    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
+    )
     filters = Filters.of(from_, to, service_class, item_type, where)
     history = narrow(load(source), filters)
     write_report(

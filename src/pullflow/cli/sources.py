@@ -98,6 +98,16 @@ MappingFile = Annotated[
     ),
 ]
 
+StageOrder = Annotated[
+    str | None,
+    typer.Option(
+        "--stages",
+        metavar="A,B,C",
+        help="A file's stages in workflow order: the stage columns of an ActionableAgile CSV, "
+        "or the order of an events CSV.",
+    ),
+]
+
 
 @dataclass(frozen=True)
 class Source:
@@ -112,6 +122,7 @@ class Source:
     mapping: Path | None = None
     commitment: str | None = None
     delivery: str | None = None
+    stages: str | None = None
 
     @property
     def label(self) -> str:
@@ -196,7 +207,18 @@ def _from_file(source: Source) -> History:
         timezone=source.timezone,
         date_order=source.date_order,
         mapping=source.mapping,
+        stages=stage_list(source.stages),
     )
+
+
+def stage_list(text: str | None) -> list[str] | None:
+    """``--stages A,B,C`` as a list of names."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if len(names) < 2:
+        raise Invalid(f"--stages {text!r} was refused: name at least two stages, as A,B,C.")
+    return names
 
 
 def _format_and_file(text: str) -> tuple[str, Path]:

@@ -23,8 +23,10 @@ from pullflow.cli.sources import (
     InputFile,
     MappingFile,
     Source,
+    StageOrder,
     Timezone,
     load,
+    stage_list,
 )
 from pullflow.imports.files import EXPORTS, FORMATS, export_text, read_file
 from pullflow.services import Invalid
@@ -37,7 +39,9 @@ def import_(
     stages: Annotated[
         str | None,
         typer.Option(
-            metavar="A,B,C", help="Stage order of an events CSV [default: as they first appear]."
+            metavar="A,B,C",
+            help="A file's stages in workflow order: the stage columns of an ActionableAgile "
+            "CSV, or the order of an events CSV [default: as they first appear].",
         ),
     ] = None,
     timezone: Timezone = None,
@@ -59,7 +63,7 @@ def import_(
         timezone=timezone or "UTC",
         date_order=date_order,
         mapping=mapping,
-        stages=[s.strip() for s in stages.split(",")] if stages else None,
+        stages=stage_list(stages),
     )
     outcome = import_history(
         unit_of_work(db),
@@ -88,12 +92,15 @@ def export(
     timezone: Timezone = None,
     date_order: DateOrder = None,
     mapping: MappingFile = None,
+    stages: StageOrder = None,
     db: Db = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Write a board's history (or a file's) as an ActionableAgile CSV or a JSON event log."""
-    source = Source(db, board, csv, input_, timezone, date_order, mapping, commitment, delivery)
+    source = Source(
+        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
+    )
     text = export_text(kind.strip().lower(), load(source))
     try:
         output.write_text(text, encoding="utf-8")

@@ -226,7 +226,8 @@ class History:
     """Items moving through a workflow, with the derived columns every metric reads.
 
     ``as_of`` is the moment the history ends: by default its last recorded move. Time that
-    open items spend in their current stage runs up to it.
+    open items spend in their current stage runs up to it. ``notes`` are sentences about the
+    source (what an importer repaired), carried into the metrics.
     """
 
     def __init__(
@@ -236,6 +237,8 @@ class History:
         moves: Moves,
         learning: Learning | None = None,
         as_of: float | None = None,
+        *,
+        notes: tuple[str, ...] = (),
     ) -> None:
         if len(moves) and (moves.item.min() < 0 or moves.item.max() >= len(catalogue)):
             raise ValueError("a move names an item the catalogue does not have")
@@ -243,6 +246,7 @@ class History:
         self.catalogue = catalogue
         self.moves = moves.in_order()
         self.learning = learning or Learning()
+        self.notes = notes
         last = float(self.moves.at.max()) if len(self.moves) else 0.0
         self.as_of = last if as_of is None else float(as_of)
 
@@ -448,13 +452,16 @@ class History:
                 for e in self.learning.experiments
             ),
         )
-        return History(self.workflow, self.catalogue.subset(picked), moves, learning, self.as_of)
+        subset = self.catalogue.subset(picked)
+        return History(self.workflow, subset, moves, learning, self.as_of, notes=self.notes)
 
     def with_workflow(self, workflow: Workflow) -> History:
         """The same items and moves measured with other points or waiting stages."""
         if workflow.stages != self.stages:
             raise ValueError("a workflow with other stages cannot measure these moves")
-        return History(workflow, self.catalogue, self.moves, self.learning, self.as_of)
+        return History(
+            workflow, self.catalogue, self.moves, self.learning, self.as_of, notes=self.notes
+        )
 
 
 def day_numbers(seconds: Floats, timezone: str = "UTC") -> Floats:

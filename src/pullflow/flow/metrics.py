@@ -458,7 +458,7 @@ def _notes(history: History, *, hours: bool) -> tuple[str, ...]:
         )
     if hours:
         notes.append("Cycle times and ages are exact hours, not calendar days.")
-    return tuple(notes)
+    return (*history.notes, *notes)
 
 
 def metrics_json(metrics: FlowMetrics) -> dict[str, Any]:

@@ -34,7 +34,9 @@ def to_history(
     second stage and the last. ``waiting`` names stages whose time is not active work.
     """
     return History(
-        workflow_of(imported.stages, commitment, delivery, timezone, waiting), *_columns(imported)
+        workflow_of(imported.stages, commitment, delivery, timezone, waiting),
+        *_columns(imported),
+        notes=imported.notes,
     )
 
 
