@@ -122,3 +122,14 @@ def test_events_that_do_not_start_with_a_board_are_refused() -> None:
 def test_a_filter_keeps_the_matching_items(board_history) -> None:  # type: ignore[no-untyped-def]
     assert filtered_ids(board_history, service_classes=["standard"]) == ["1", "2", "3"]
     assert filtered_ids(board_history, service_classes=["expedite"]) == []
+
+
+def test_measured_later_a_board_still_forecasts_from_its_last_event() -> None:
+    from pullflow.flow.forecast import daily_throughput
+
+    board = worked_board()
+    later = history_from_events(board.take_events(), as_of=at(20).timestamp())
+    # Ages run to day 20, but the throughput window ends with the last event, on day 6.
+    assert later.as_of == at(20).timestamp()
+    assert daily_throughput(later).last.isoformat() == "2026-01-11"
+    assert measure(later).to_json()["window"]["last"] == "2026-01-25"

@@ -178,7 +178,7 @@ def _report_forecasts(
     when = _try(lambda: _when_figure(history, left, seed), notes, f"forecast for {left} items")
     if when is not None:
         figures.append(when)
-    until = day_of(history.as_of_day) + timedelta(days=REPORT_HORIZON)
+    until = day_of(history.last_event_day) + timedelta(days=REPORT_HORIZON)
     how_many = _try(
         lambda: _how_many_figure(history, until, seed), notes, f"forecast to {until.isoformat()}"
     )

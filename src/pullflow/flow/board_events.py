@@ -155,7 +155,7 @@ class _Reader:
                 stated.number, stated.stated_at, experiment.verdict, at
             )
 
-    def history(self, as_of: float | None) -> History:
+    def history(self, as_of: float | None, last_event: float | None) -> History:
         workflow = Workflow(
             tuple(self.stages),
             commitment=self._point(self.commitment, 1),
@@ -183,7 +183,8 @@ class _Reader:
                 for e in self.experiments.values()
             ),
         )
-        return History(workflow, catalogue, Moves.of(*self.rows), learning, as_of)
+        moves = Moves.of(*self.rows)
+        return History(workflow, catalogue, moves, learning, as_of, last_event=last_event)
 
     def _point(self, name: str | None, default: int) -> int:
         return self.stages.index(name) if name in self.stages else default
@@ -192,7 +193,8 @@ class _Reader:
 def history_from_events(events: Iterable[Event], *, as_of: float | None = None) -> History:
     """The flow history of one board, from its events oldest first.
 
-    ``as_of`` (seconds since the epoch) is when the history ends; by default the last event.
+    ``as_of`` (seconds since the epoch) is the moment it is measured at, by default its last
+    event; forecasts always sample up to the last event.
     """
     reader = _Reader()
     last: float | None = None
@@ -201,4 +203,4 @@ def history_from_events(events: Iterable[Event], *, as_of: float | None = None) 
         last = event.at.timestamp()
     if not reader.stages:
         raise ValueError("the events do not begin with the board's creation")
-    return reader.history(as_of if as_of is not None else last)
+    return reader.history(as_of if as_of is not None else last, last)

@@ -127,14 +127,14 @@ class Sample:
 
 
 def history_days(history: History) -> tuple[int, int]:
-    """The history's first local day (its first recorded move) and last (``as_of``)."""
+    """The history's first local day (its first recorded move) and its last event's day."""
     if len(history.moves) == 0:
         raise Invalid(
             "The history has no recorded moves, so there is no throughput to sample: "
             "add and finish items, or import a file with stage dates."
         )
     first = int(history.days(np.array([history.moves.at.min()]))[0])
-    return first, history.as_of_day
+    return first, history.last_event_day
 
 
 def finished_per_day(history: History, first: int, last: int) -> Ints:

@@ -226,8 +226,11 @@ class History:
     """Items moving through a workflow, with the derived columns every metric reads.
 
     ``as_of`` is the moment the history ends: by default its last recorded move. Time that
-    open items spend in their current stage runs up to it. ``notes`` are sentences about the
-    source (what an importer repaired), carried into the metrics.
+    open items spend in their current stage runs up to it. ``last_event`` is when the recorded
+    history ends (by default its last move): a board measured today has ``as_of`` today and
+    ``last_event`` at its latest event, and forecasts sample the days up to the latter.
+    ``notes`` are sentences about the source (what an importer repaired), carried into the
+    metrics.
     """
 
     def __init__(
@@ -239,6 +242,7 @@ class History:
         as_of: float | None = None,
         *,
         notes: tuple[str, ...] = (),
+        last_event: float | None = None,
     ) -> None:
         if len(moves) and (moves.item.min() < 0 or moves.item.max() >= len(catalogue)):
             raise ValueError("a move names an item the catalogue does not have")
@@ -249,6 +253,7 @@ class History:
         self.notes = notes
         last = float(self.moves.at.max()) if len(self.moves) else 0.0
         self.as_of = last if as_of is None else float(as_of)
+        self.last_event = min(last if last_event is None else float(last_event), self.as_of)
 
     def __len__(self) -> int:
         return len(self.catalogue)
@@ -428,6 +433,10 @@ class History:
     def as_of_day(self) -> int:
         return int(self.days(np.array([self.as_of]))[0])
 
+    @cached_property
+    def last_event_day(self) -> int:
+        return int(self.days(np.array([self.last_event]))[0])
+
     def subset(self, rows: Flags | Ints) -> History:
         """The history of some items only (a filter), with the same workflow and end."""
         given = np.asarray(rows)
@@ -453,14 +462,28 @@ class History:
             ),
         )
         subset = self.catalogue.subset(picked)
-        return History(self.workflow, subset, moves, learning, self.as_of, notes=self.notes)
+        return History(
+            self.workflow,
+            subset,
+            moves,
+            learning,
+            self.as_of,
+            notes=self.notes,
+            last_event=self.last_event,
+        )
 
     def with_workflow(self, workflow: Workflow) -> History:
         """The same items and moves measured with other points or waiting stages."""
         if workflow.stages != self.stages:
             raise ValueError("a workflow with other stages cannot measure these moves")
         return History(
-            workflow, self.catalogue, self.moves, self.learning, self.as_of, notes=self.notes
+            workflow,
+            self.catalogue,
+            self.moves,
+            self.learning,
+            self.as_of,
+            notes=self.notes,
+            last_event=self.last_event,
         )
 
 
