@@ -11,26 +11,8 @@ import typer
 
 from pullflow.cli import analytics_render as show
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, Json, day
-from pullflow.cli.sources import (
-    Classes,
-    Commitment,
-    CsvFile,
-    DateOrder,
-    Delivery,
-    Filters,
-    FromDay,
-    InputFile,
-    MappingFile,
-    Source,
-    StageOrder,
-    Timezone,
-    ToDay,
-    Types,
-    Where,
-    load,
-    narrow,
-)
+from pullflow.cli.context import Json, day
+from pullflow.cli.sources import Filters, Source, load, narrow, reads_history
 from pullflow.flow.backtest import backtest
 from pullflow.flow.forecast import forecast_how_many, forecast_when
 from pullflow.flow.metrics import measure
@@ -49,37 +31,21 @@ WindowDays = Annotated[
     typer.Option(
         "--window",
         metavar="DAYS",
-        help="Days of throughput to sample, ending at the history's last day.",
+        help="Days of throughput to sample, ending on the day of the history's last event.",
     ),
 ]
 Hours = Annotated[bool, typer.Option("--hours", help="Cycle times and ages in exact hours.")]
 
 
+@reads_history()
 def metrics(
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    from_: FromDay = None,
-    to: ToDay = None,
-    service_class: Classes = None,
-    item_type: Types = None,
-    where: Where = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
     hours: Hours = False,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
     json: Json = False,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """Cycle time, throughput, WIP, aging, CFD, flow efficiency, Little's Law and learning."""
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
-    filters = Filters.of(from_, to, service_class, item_type, where)
     history = narrow(load(source), filters)
     measured = measure(history, filters.window(), hours=hours)
     if json:
@@ -89,6 +55,7 @@ def metrics(
 
 
 @forecast_app.command("when")
+@reads_history(window=False)
 def when(
     items: Annotated[int, typer.Argument(metavar="N", help="How many items are left to do.")],
     seed: Seed = None,
@@ -98,29 +65,14 @@ def when(
         str | None,
         typer.Option(metavar="DATE", help="Also give the chance of being done by this date."),
     ] = None,
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    service_class: Classes = None,
-    item_type: Types = None,
-    where: Where = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
     json: Json = False,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """When will N more items be done? Percentile dates of a Monte Carlo simulation."""
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
-    history = narrow(load(source), Filters.of(None, None, service_class, item_type, where))
     forecast = forecast_when(
-        history,
+        narrow(load(source), filters),
         items,
         trials=trials,
         seed=seed,
@@ -131,39 +83,28 @@ def when(
 
 
 @forecast_app.command("how-many")
+@reads_history(window=False)
 def how_many(
     by: Annotated[str, typer.Option("--by", metavar="DATE", help="Last day of the forecast.")],
     seed: Seed = None,
     trials: Trials = 10_000,
     window: WindowDays = 90,
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    service_class: Classes = None,
-    item_type: Types = None,
-    where: Where = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
     json: Json = False,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """How many items will be done by DATE? "p% chance of at least x" for p = 50 … 95."""
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
-    history = narrow(load(source), Filters.of(None, None, service_class, item_type, where))
     until = day(by, "--by")
     assert until is not None
-    forecast = forecast_how_many(history, until, trials=trials, seed=seed, window_days=window)
+    forecast = forecast_how_many(
+        narrow(load(source), filters), until, trials=trials, seed=seed, window_days=window
+    )
     _print(forecast.to_json(), json, show.how_many)
 
 
 @forecast_app.command("backtest")
+@reads_history(window=False)
 def backtest_command(
     seed: Seed = None,
     trials: Trials = 2_000,
@@ -176,29 +117,14 @@ def backtest_command(
         int | None,
         typer.Option(metavar="N", help="Backtest 'when will N be done' instead of 'how many'."),
     ] = None,
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    service_class: Classes = None,
-    item_type: Types = None,
-    where: Where = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
     json: Json = False,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """Forecast from before many past days and count how often each percentile was met."""
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
-    history = narrow(load(source), Filters.of(None, None, service_class, item_type, where))
     tested = backtest(
-        history,
+        narrow(load(source), filters),
         window_days=window,
         horizon_days=horizon,
         step_days=step,

@@ -20,26 +20,8 @@ from pullflow.charts.forecasts import ForecastFigure
 from pullflow.charts.output import save
 from pullflow.charts.report import report as report_page
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, day
-from pullflow.cli.sources import (
-    Classes,
-    Commitment,
-    CsvFile,
-    DateOrder,
-    Delivery,
-    Filters,
-    FromDay,
-    InputFile,
-    MappingFile,
-    Source,
-    StageOrder,
-    Timezone,
-    ToDay,
-    Types,
-    Where,
-    load,
-    narrow,
-)
+from pullflow.cli.context import day
+from pullflow.cli.sources import Filters, Source, load, narrow, reads_history
 from pullflow.flow.backtest import backtest
 from pullflow.flow.forecast import forecast_how_many, forecast_when
 from pullflow.flow.history import History, day_of
@@ -59,6 +41,7 @@ Output = Annotated[
 Seed = Annotated[int | None, typer.Option(help="Seed of the forecasts' random draws.")]
 
 
+@reads_history()
 def chart(
     kind: Annotated[str, typer.Argument(metavar="KIND", help=f"One of {', '.join(KINDS)}.")],
     output: Output,
@@ -69,33 +52,16 @@ def chart(
         str | None, typer.Option(metavar="DATE", help="forecast-how-many: the last day.")
     ] = None,
     seed: Seed = None,
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    from_: FromDay = None,
-    to: ToDay = None,
-    service_class: Classes = None,
-    item_type: Types = None,
-    where: Where = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
     hours: Annotated[bool, typer.Option("--hours", help="Cycle times in hours.")] = False,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """Draw one chart of the flow (CFD, scatterplot, aging WIP, …) into a file."""
     chosen = kind.strip().lower()
     if chosen not in KINDS:
         raise Invalid(f"There is no chart called {kind!r}: choose one of {', '.join(KINDS)}.")
     _check_suffix(output)
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
-    filters = Filters.of(from_, to, service_class, item_type, where)
     history = narrow(load(source), filters)
     if chosen == "forecast-when":
         figure = _when_figure(history, items, seed).chart()
@@ -110,37 +76,20 @@ def chart(
     render.say(f"Wrote {output} ({chosen}).")
 
 
+@reads_history()
 def report(
     output: Output,
     title: Annotated[str | None, typer.Option(help="Title of the page.")] = None,
     seed: Seed = None,
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    from_: FromDay = None,
-    to: ToDay = None,
-    service_class: Classes = None,
-    item_type: Types = None,
-    where: Where = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """Write one self-contained HTML page with every chart, the metrics and the forecasts."""
     if output.suffix.lower() != ".html":
         raise Invalid(f"The report {output.name} was refused: a report is HTML; name it *.html.")
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
-    filters = Filters.of(from_, to, service_class, item_type, where)
-    history = narrow(load(source), filters)
     write_report(
-        history,
+        narrow(load(source), filters),
         output,
         title=title or f"Flow of {source.label}",
         seed=seed,

@@ -3,19 +3,23 @@
 Every analytics command takes the same options: ``--board`` (with ``--db``) for a board's own
 events, or ``--csv FILE`` / ``--input FORMAT:FILE`` for a file; then filters (``--from``,
 ``--to``, ``--class``, ``--type``, ``--where KEY=VALUE``) and the points that define started
-and finished (``--commitment``, ``--delivery``).
+and finished (``--commitment``, ``--delivery``). ``reads_history`` gives a command all of them
+at once and hands it a ``Source`` and ``Filters`` instead.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from pullflow.cli.context import day, now, unit_of_work
+from pullflow.cli.context import Actor, BoardName, Db, day, now, unit_of_work
 from pullflow.flow.board_events import history_from_events
 from pullflow.flow.filters import parse_filter, select
 from pullflow.flow.history import History, Workflow
@@ -154,6 +158,82 @@ class Filters:
 
     def window(self) -> Window:
         return Window(day(self.first, "--from"), day(self.last, "--to"))
+
+
+Command = Callable[..., None]
+
+#: The options every analytics command takes: (parameter, annotation), each defaulting to None.
+SOURCE_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("csv", CsvFile),
+    ("input_", InputFile),
+    ("commitment", Commitment),
+    ("delivery", Delivery),
+    ("timezone", Timezone),
+    ("date_order", DateOrder),
+    ("mapping", MappingFile),
+    ("stages", StageOrder),
+    ("db", Db),
+    ("board", BoardName),
+    ("as_", Actor),
+)
+FILTER_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("service_class", Classes),
+    ("item_type", Types),
+    ("where", Where),
+)
+WINDOW_OPTIONS: tuple[tuple[str, Any], ...] = (("from_", FromDay), ("to", ToDay))
+
+
+def reads_history(*, filters: bool = True, window: bool = True) -> Callable[[Command], Command]:
+    """Give a command the source options, the filters and the window, as chosen.
+
+    The command is called with ``source=`` and ``filters=`` built from them; its other
+    parameters stay as they are.
+    """
+
+    def decorate(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for name, p in signature.parameters.items() if name not in {"source", "filters"}]
+        added = [
+            *SOURCE_OPTIONS,
+            *(FILTER_OPTIONS if filters else ()),
+            *(WINDOW_OPTIONS if window else ()),
+        ]
+        options = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+            for name, kind in added
+        ]
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            chosen = {name: given.pop(name, None) for name, _ in added}
+            source = Source(
+                db=chosen["db"],
+                board=chosen["board"],
+                csv=chosen["csv"],
+                input=chosen["input_"],
+                timezone=chosen["timezone"],
+                date_order=chosen["date_order"],
+                mapping=chosen["mapping"],
+                commitment=chosen["commitment"],
+                delivery=chosen["delivery"],
+                stages=chosen["stages"],
+            )
+            narrowing = Filters.of(
+                chosen.get("from_"),
+                chosen.get("to"),
+                chosen.get("service_class"),
+                chosen.get("item_type"),
+                chosen.get("where"),
+            )
+            command(**given, source=source, filters=narrowing)
+
+        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*own, *options]
+        )
+        return run
+
+    return decorate
 
 
 def load(source: Source) -> History:

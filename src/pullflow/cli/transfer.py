@@ -16,16 +16,13 @@ import typer
 from pullflow.cli import render
 from pullflow.cli.context import Actor, BoardName, Db, actor, now, unit_of_work
 from pullflow.cli.sources import (
-    Commitment,
-    CsvFile,
     DateOrder,
-    Delivery,
-    InputFile,
+    Filters,
     MappingFile,
     Source,
-    StageOrder,
     Timezone,
     load,
+    reads_history,
     stage_list,
 )
 from pullflow.imports.files import EXPORTS, FORMATS, export_text, read_file
@@ -82,25 +79,15 @@ def import_(
         render.say(f"Note: {note}")
 
 
+@reads_history(filters=False, window=False)
 def export(
     kind: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of {', '.join(EXPORTS)}.")],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="File to write.")],
-    csv: CsvFile = None,
-    input_: InputFile = None,
-    commitment: Commitment = None,
-    delivery: Delivery = None,
-    timezone: Timezone = None,
-    date_order: DateOrder = None,
-    mapping: MappingFile = None,
-    stages: StageOrder = None,
-    db: Db = None,
-    board: BoardName = None,
-    as_: Actor = None,
+    *,
+    source: Source,
+    filters: Filters,
 ) -> None:
     """Write a board's history (or a file's) as an ActionableAgile CSV or a JSON event log."""
-    source = Source(
-        db, board, csv, input_, timezone, date_order, mapping, commitment, delivery, stages
-    )
     text = export_text(kind.strip().lower(), load(source))
     try:
         output.write_text(text, encoding="utf-8")
