@@ -158,10 +158,12 @@ def test_flow_figures(page: str) -> None:
 def test_littles_law_predicted_measured_and_each_broken_assumption(
     page: str, metrics: FlowMetrics
 ) -> None:
-    # Predicted 1.78 / 0.33 + 1 = 16/3 + 1 = 6.33; measured mean cycle time 3.67; gap −2.67.
-    assert row("Predicted mean cycle time: WIP ÷ throughput + 1 (days)", "6.33") in page
+    # Predicted 1.78 / 0.33 = 16/3 = 5.33, or 6.33 counting both end days; measured mean cycle
+    # time 3.67; gap 3.67 − 6.33 = −2.67.
+    assert row("Predicted mean cycle time: WIP ÷ throughput (days)", "5.33") in page
+    assert row("The same counting both end days: WIP ÷ throughput + 1 (days)", "6.33") in page
     assert row("Measured mean cycle time (days)", "3.67") in page
-    assert row("Gap: measured − predicted (days)", "-2.67") in page
+    assert row("Gap: measured − predicted counting both end days", "-2.67") in page
     # Arrivals 4 and departures 3 differ by more than 10%.
     assert any(key == "arrivals_equal_departures" for key, _ in metrics.littles_law.violations)
     for _, sentence in metrics.littles_law.violations:

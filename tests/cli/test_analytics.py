@@ -67,7 +67,8 @@ def test_metrics_json_holds_the_contracted_figures(worked: Cli) -> None:
     assert [d["count"] for d in metrics["throughput"]["per_day"]] == [0, 1, 0, 1, 0]
     assert metrics["wip"] == metrics["wip"] | {"current": 1, "mean": 1.2}
     little = metrics["littles_law"]
-    assert little["predicted_cycle_time"] == pytest.approx(1.2 / 0.4 + 1)
+    assert little["predicted_cycle_time"] == pytest.approx(1.2 / 0.4)
+    assert little["predicted_cycle_time_counting_both_days"] == pytest.approx(1.2 / 0.4 + 1)
     assert little["measured_cycle_time"] == pytest.approx(2.5)
     assert isinstance(little["violations"], list)
     # #3, pulled on the 4th, is 3 days old on the 6th; 1 of the 2 cycle times is ≤ 3.

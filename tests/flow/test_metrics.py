@@ -150,9 +150,13 @@ def test_time_in_stage_counts_every_visit(main: dict) -> None:
 
 def test_littles_law_compares_prediction_with_measurement(main: dict) -> None:
     little = main["littles_law"]
-    # End-of-day WIP holds an item on (cycle − 1) days, hence the + 1.
-    assert little["predicted_cycle_time"] == pytest.approx((13 / 9) / (3 / 9) + 1, abs=1e-3)
+    assert little["predicted_cycle_time"] == pytest.approx((13 / 9) / (3 / 9), abs=1e-3)
+    # End-of-day WIP holds an item on (cycle − 1) days, hence the + 1 on that convention.
+    assert little["predicted_cycle_time_counting_both_days"] == pytest.approx(
+        (13 / 9) / (3 / 9) + 1, abs=1e-3
+    )
     assert little["measured_cycle_time"] == pytest.approx(11 / 3, abs=1e-3)
+    assert little["gap"] == pytest.approx(11 / 3 - 13 / 3, abs=1e-3)
     broken = {v["assumption"] for v in little["violations"]}
     # 4 arrivals against 3 departures; E was discarded; WIP 0 at the start and 1 at the end.
     assert {"arrivals_equal_departures", "all_started_work_finishes", "wip_steady"} <= broken
@@ -161,12 +165,15 @@ def test_littles_law_compares_prediction_with_measurement(main: dict) -> None:
 
 def test_a_steady_window_breaks_no_assumption_of_littles_law() -> None:
     # One item a day, each in progress over two calendar days: end-of-day WIP 1, throughput 1,
-    # so 1 / 1 + 1 = 2 days predicted, as measured; arrivals, WIP and age are steady.
+    # so 1 / 1 = 1 day predicted, 1 + 1 = 2 counting both end days, as measured; arrivals, WIP
+    # and age are steady.
     items = {f"i{n}": through(("Build", n), ("Done", n + 1)) for n in range(30)}
     measured = measure(history(items), Window(on(5), on(25))).to_json()["littles_law"]
     assert measured["violations"] == []
-    assert measured["predicted_cycle_time"] == pytest.approx(2.0)
+    assert measured["predicted_cycle_time"] == pytest.approx(1.0)
+    assert measured["predicted_cycle_time_counting_both_days"] == pytest.approx(2.0)
     assert measured["measured_cycle_time"] == pytest.approx(2.0)
+    assert measured["gap_counting_both_days"] == pytest.approx(0.0)
 
 
 def test_a_window_narrows_every_figure() -> None:

@@ -245,17 +245,18 @@ def littles_law(metrics: FlowMetrics) -> str:
     rows: list[tuple[Cell, Cell]] = [
         ("Mean WIP (items)", round(law.wip_mean, 2)),
         ("Mean throughput (items per day)", round(law.throughput_mean, 2)),
+        ("Predicted mean cycle time: WIP ÷ throughput (days)", _rounded(law.predicted_cycle_time)),
         (
-            "Predicted mean cycle time: WIP ÷ throughput + 1 (days)",
-            _rounded(law.predicted_cycle_time),
+            "The same counting both end days: WIP ÷ throughput + 1 (days)",
+            _rounded(law.counting_both_days),
         ),
         ("Measured mean cycle time (days)", _rounded(law.measured_cycle_time)),
-        ("Gap: measured − predicted (days)", _rounded(law.gap)),
+        ("Gap: measured − predicted counting both end days", _rounded(law.gap_counting_both_days)),
     ]
     intro = paragraph(
         "Little's Law (mean cycle time = mean WIP ÷ mean throughput) is a diagnostic here, not "
-        "a forecast: it holds only when the window keeps its assumptions. The prediction adds "
-        "one day because cycle times count both the start and the finish day."
+        "a forecast: it holds only when the window keeps its assumptions. Cycle times count both "
+        "the start and the finish day, which adds one day to the prediction."
     )
     if law.violations:
         broken = paragraph("This window breaks these assumptions:") + items_list(

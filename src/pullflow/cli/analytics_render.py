@@ -122,8 +122,9 @@ def _littles_law(little: dict[str, Any]) -> None:
         return
     say(
         f"Little's Law: mean WIP {little['wip_mean']:.2f} / throughput "
-        f"{little['throughput_mean']:.2f} a day predicts {predicted:.1f} days; measured "
-        f"{measured:.1f} days (a diagnostic, not a forecast)."
+        f"{little['throughput_mean']:.2f} a day predicts {predicted:.1f} days "
+        f"({little['predicted_cycle_time_counting_both_days']:.1f} counting both end days, as "
+        f"cycle times do); measured {measured:.1f} days (a diagnostic, not a forecast)."
     )
     for broken in little["violations"]:
         say(f"  - {broken['message']}")

@@ -96,6 +96,14 @@ class StageTime:
 
 @dataclass(frozen=True)
 class LittlesLaw:
+    """Little's Law over the window: mean WIP / mean throughput against the measured mean.
+
+    ``predicted_cycle_time`` is the law's own figure. An item is in the end-of-day WIP on
+    (cycle time − 1) days, since cycle times count both the start and the finish day, so
+    ``counting_both_days`` (the prediction + 1 day) is the one to hold against the measured
+    mean cycle time on that convention.
+    """
+
     wip_mean: float
     throughput_mean: float
     predicted_cycle_time: float | None
@@ -103,10 +111,21 @@ class LittlesLaw:
     violations: tuple[tuple[str, str], ...]
 
     @property
+    def counting_both_days(self) -> float | None:
+        return None if self.predicted_cycle_time is None else self.predicted_cycle_time + 1
+
+    @property
     def gap(self) -> float | None:
+        """Measured − predicted mean cycle time."""
         if self.predicted_cycle_time is None or self.measured_cycle_time is None:
             return None
         return self.measured_cycle_time - self.predicted_cycle_time
+
+    @property
+    def gap_counting_both_days(self) -> float | None:
+        if self.gap is None:
+            return None
+        return self.gap - 1
 
 
 @dataclass(frozen=True)
@@ -377,9 +396,7 @@ def _littles_law(
     throughput_mean = float(throughput.mean())
     finished = _between(finish_day, first, last)
     measured = float((finish_day - start_day + 1)[finished].mean()) if finished.any() else None
-    # An item is in the end-of-day WIP on (cycle time − 1) days, since cycle times count both
-    # the start and the finish day: so the days-counted prediction is WIP / throughput + 1.
-    predicted = wip_mean / throughput_mean + 1 if throughput_mean > 0 else None
+    predicted = wip_mean / throughput_mean if throughput_mean > 0 else None
     violations = _broken_assumptions(history, start_day, finish_day, first, last, wip)
     return LittlesLaw(wip_mean, throughput_mean, predicted, measured, violations)
 
@@ -545,8 +562,10 @@ def metrics_json(metrics: FlowMetrics) -> dict[str, Any]:
             "predicted_cycle_time": _round(little.predicted_cycle_time),
             "measured_cycle_time": _round(little.measured_cycle_time),
             "gap": _round(little.gap),
-            "convention": "predicted = mean WIP / mean throughput + 1 day, since cycle times "
-            "count both the start and the finish day",
+            "predicted_cycle_time_counting_both_days": _round(little.counting_both_days),
+            "gap_counting_both_days": _round(little.gap_counting_both_days),
+            "convention": "predicted = mean WIP / mean throughput; cycle times count both the "
+            "start and the finish day, which adds 1 day to it: see *_counting_both_days",
             "violations": [{"assumption": key, "message": text} for key, text in little.violations],
         },
         "learning": metrics.learning.to_json() if metrics.learning else None,
