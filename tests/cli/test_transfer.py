@@ -63,6 +63,12 @@ def test_an_import_into_a_new_board_gives_the_files_metrics(cli: Cli) -> None:
     assert from_file["time_in_stage"][1]["days"]["mean"] == (5 + 2) / 2
     stages = [stage["name"] for stage in cli.board("team")["stages"]]
     assert stages == ["Backlog", "Analysis", "Build", "Done"]
+    again = cli.ok("import", "actionable-agile", str(AA), "--board", "team")
+    assert again.text == (
+        "Imported 0 items from aa_clean.csv into board team (0 events). Left 4 items as they "
+        "were: the board had them from an earlier import (same ids)."
+    )
+    assert cli.json("metrics", "--board", "team", "--to", "2024-03-11")["items"] == board["items"]
 
 
 def test_export_and_reimport_give_the_same_metrics(cli: Cli, tmp_path: Path) -> None:

@@ -222,11 +222,23 @@ def test_without_a_name_the_history_goes_onto_the_only_board(uow: UowFactory, cl
 
 def test_importing_onto_a_board_made_by_an_import_goes_on_numbering(uow: UowFactory) -> None:
     import_history(uow(), board="Legacy", history=history(*THREE), actor="a", at=RUN)
+    newer = imported("A-4", (0, days(2)), (1, days(3)))
     again = import_history(
-        uow(), board="legacy", history=history(THREE[1]), actor="a", at=RUN, create=True
+        uow(), board="legacy", history=history(newer), actor="a", at=RUN, create=True
     )
     assert [e.type.value for e in again.events] == ["item.added", "item.pulled"]
     assert again.events[0].item == 4
+
+
+def test_importing_the_same_items_again_adds_only_the_new_ones(uow: UowFactory) -> None:
+    import_history(uow(), board="Legacy", history=history(*THREE), actor="a", at=RUN)
+    same = import_history(uow(), board="Legacy", history=history(*THREE), actor="a", at=RUN)
+    assert same.events == []
+    newer = imported("A-4", (0, days(2)))
+    both = import_history(uow(), board="Legacy", history=history(*THREE, newer), actor="a", at=RUN)
+    assert [(e.type.value, e.item) for e in both.events] == [("item.added", 4)]
+    _, events = board_events(uow(), board="Legacy")
+    assert sum(e.type.value == "item.added" for e in events) == 4
 
 
 @pytest.mark.slow

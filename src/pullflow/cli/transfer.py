@@ -75,6 +75,12 @@ def import_(
         f"Imported {added} items from {file.name} into board {outcome.board} "
         f"({len(outcome.events)} events)."
     )
+    known = len(imported.items) - added
+    if known:
+        render.say(
+            f"Left {known} items as they were: the board had them from an earlier import "
+            "(same ids)."
+        )
     for note in imported.notes:
         render.say(f"Note: {note}")
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pullflow.domain.board import Board, check_board_name
 from pullflow.domain.errors import Invalid, NotFound
-from pullflow.domain.events import Event
+from pullflow.domain.events import Event, EventType
 from pullflow.domain.imported import ImportedHistory
 from pullflow.domain.learning import PullSignal
 from pullflow.domain.stages import StageSpec
@@ -38,8 +38,9 @@ def import_history(
     (the first the options, the last done, no WIP limits, pulled by capacity, in ``timezone``),
     dated at the history's first moment. On an existing board each stage of the history must
     be one of the board's, by name whatever the case, in the board's order. Without a board
-    name, the history goes onto the only board there is. See ``Board.import_items`` for what
-    is recorded and checked.
+    name, the history goes onto the only board there is. An item whose id in the source was
+    imported onto the board before is left as it is, so importing a file again adds only its
+    new items. See ``Board.import_items`` for what is recorded and checked.
     """
     name = check_board_name(board) if board is not None else None
 
@@ -47,8 +48,10 @@ def import_history(
         return _board_for(name or "", history, actor, at, timezone)
 
     def record(target: Board) -> list[Event]:
+        before = imported_before(uow, target.name)
+        fresh = [item for item in history.items if item.source_id not in before]
         return target.import_items(
-            history.items, stage_map=stage_map(target, history.stages), actor=actor, at=at
+            fresh, stage_map=stage_map(target, history.stages), actor=actor, at=at
         )
 
     try:
@@ -60,6 +63,13 @@ def import_history(
         raise NotFound(
             "There is no board to import into: name the new board to create with --board."
         ) from None
+
+
+def imported_before(uow: SqlUnitOfWork, board: str) -> set[str]:
+    """The source ids of the items imported onto ``board`` so far (read in the change)."""
+    added = uow.events.read(board, types=[EventType.ITEM_ADDED.value])
+    origins = (stored.event.data.get("imported") for stored in added)
+    return {str(origin["source_id"]) for origin in origins if isinstance(origin, dict)}
 
 
 def stage_map(board: Board, stages: Sequence[str]) -> list[int]:
