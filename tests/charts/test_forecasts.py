@@ -21,15 +21,15 @@ def test_when_bars_count_trials_per_day_and_rules_accept_days_or_dates() -> None
     bars = [(row["start"], row["count"], row["running"]) for row in drawn["datasets"]["bars"]]
     # 10 ×2, 11 ×1, 12 ×3 of 6 trials; done by then: 2/6, 3/6, 6/6.
     assert bars == [(9.5, 2, 2 / 6), (10.5, 1, 3 / 6), (11.5, 3, 1.0)]
-    # 2026-01-17 is 12 days after 2026-01-05; 11 days after it is 2026-01-16.
+    # Day 1 is 2026-01-05, as in the forecasts: 2026-01-17 is day 13, and day 11 is 2026-01-15.
     rules = [(row["value"], row["label"]) for row in drawn["datasets"]["percentiles"]]
     assert rules == [
-        (11.0, "50%: by 2026-01-16 (11 days)"),
-        (12.0, "85%: by 2026-01-17 (12 days)"),
+        (11.0, "50%: by 2026-01-15 (11 days)"),
+        (13.0, "85%: by 2026-01-17 (13 days)"),
     ]
-    assert drawn["datasets"]["bars"][0]["value"] == "10 days (2026-01-15)"
+    assert drawn["datasets"]["bars"][0]["value"] == "10 days (2026-01-14)"
     assert drawn["title"]["text"] == "When?"
-    assert drawn["layer"][0]["encoding"]["x"]["title"] == "Days after 2026-01-05"
+    assert drawn["layer"][0]["encoding"]["x"]["title"] == "Days needed (day 1 is 2026-01-05)"
 
 
 def test_how_many_running_share_is_the_chance_of_at_least_that_many() -> None:

@@ -75,3 +75,17 @@ def test_bad_chart_requests_get_one_sentence(cli: Cli, tmp_path: Path) -> None:
         assert result.code == 2, result.err
         assert words in result.err
         assert len(result.err.strip().splitlines()) == 1
+
+
+def test_the_forecast_chart_and_its_sentence_name_the_same_day() -> None:
+    from pullflow.cli.reports import _when_figure
+    from pullflow.flow.forecast import forecast_when
+    from pullflow.imports.files import read_history
+
+    history = read_history("actionable-agile", AA)
+    forecast = forecast_when(history, 2, seed=3, trials=10_000)
+    figure = _when_figure(history, 2, 3)
+    rules = {row["label"] for row in figure.chart().to_dict()["datasets"]["percentiles"]}
+    p85 = forecast.dates[85].isoformat()
+    assert any(label.startswith(f"85%: by {p85} ") for label in rules)
+    assert p85 in figure.summary

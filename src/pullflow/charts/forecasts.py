@@ -71,11 +71,11 @@ def forecast_distribution(
     rows = bar_rows(values, unit, from_top=not when)
     if when:
         for row in rows:
-            row["value"] = f"{row['value']} ({days_after(start, (row['start'] + row['end']) / 2)})"
+            row["value"] = f"{row['value']} ({day_date(start, (row['start'] + row['end']) / 2)})"
     levels, texts = confidence_levels(percentiles, start=start, when=when)
     columns = bar_layer(
         "bars",
-        f"Days after {start.isoformat()}" if when else "Items finished",
+        f"Days needed (day 1 is {start.isoformat()})" if when else "Items finished",
         "Trials (count)",
         "Trials",
         "Chance of being done by then" if when else "Chance of at least this many",
@@ -114,7 +114,7 @@ def confidence_levels(
         if when:
             offset = day_offset(given, start)
             levels[level] = offset
-            texts[level] = f"by {days_after(start, offset)} ({number_text(offset)} days)"
+            texts[level] = f"by {day_date(start, offset)} ({number_text(offset)} days)"
         else:
             count = number_of_items(given, key)
             levels[level] = count
@@ -133,12 +133,15 @@ def level_of(key: str) -> int:
 
 
 def day_offset(given: float | int | str | date, start: date) -> float:
-    """Days after ``start`` of an outcome given as a number of days or as a date."""
+    """Days needed for an outcome given as a number of days or as the date it falls on.
+
+    Day 1 is ``start`` itself, as in the forecasts: an outcome on ``start`` took 1 day.
+    """
     if isinstance(given, date):
-        return float((given - start).days)
+        return float((given - start).days + 1)
     if isinstance(given, str):
         try:
-            return float((date.fromisoformat(given.strip()[:10]) - start).days)
+            return float((date.fromisoformat(given.strip()[:10]) - start).days + 1)
         except ValueError:
             pass
         try:
@@ -161,5 +164,6 @@ def number_of_items(given: float | int | str | date, key: str) -> float:
         ) from None
 
 
-def days_after(start: date, days: float) -> str:
-    return (start + timedelta(days=int(np.floor(days)))).isoformat()
+def day_date(start: date, days: float) -> str:
+    """The date of day ``days`` of a forecast whose day 1 is ``start``."""
+    return (start + timedelta(days=int(np.floor(days)) - 1)).isoformat()
