@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -160,16 +159,6 @@ def chart_page(chart: alt.TopLevelMixin) -> str:
     """One figure on a page of its own."""
     label = figure_label(page_spec(chart)) or "Chart"
     return page(label.split(". ")[0], figure_html(chart, "figure-1"))
-
-
-def figures_html(charts: Sequence[tuple[alt.TopLevelMixin, str]], prefix: str) -> str:
-    return "\n".join(
-        figure_html(chart, f"{prefix}-{number}", caption)
-        for number, (chart, caption) in enumerate(charts, start=1)
-    )
-
-
-# -- files ---------------------------------------------------------------------------------------
 
 
 def render(chart: alt.TopLevelMixin, fmt: Format) -> bytes | str:

@@ -13,7 +13,6 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ from pullflow.flow.board_events import history_from_events
 from pullflow.flow.filters import parse_filter, select
 from pullflow.flow.history import History, Workflow
 from pullflow.flow.metrics import Window
-from pullflow.imports.files import CSV_FORMATS, FORMATS, detect_csv_format, read_history
+from pullflow.imports.files import FORMATS, detect_csv_format, read_history
 from pullflow.services import Invalid
 from pullflow.services.queries import board_events
 
@@ -343,11 +342,3 @@ def _stage_position(workflow: Workflow, name: str | None, flag: str, default: in
             f"{', '.join(workflow.stages)}."
         )
     return position
-
-
-def since(text: str | None, flag: str) -> date | None:
-    """A date option, read as YYYY-MM-DD."""
-    return day(text, flag)
-
-
-__all__ = ["CSV_FORMATS", "Filters", "Source", "load", "narrow", "since"]

@@ -315,14 +315,6 @@ class History:
     def is_discarded(self) -> Flags:
         return ~np.isnan(self.discarded)
 
-    @cached_property
-    def is_completed(self) -> Flags:
-        return ~np.isnan(self.finished)
-
-    @cached_property
-    def is_in_progress(self) -> Flags:
-        return ~np.isnan(self.started) & np.isnan(self.finished)
-
     # -- time in stages, active and blocked time -------------------------------------------------
 
     @cached_property

@@ -181,9 +181,6 @@ class FlowMetrics:
             (day_of(int(s)), int(t), int(n)) for s, t, n in zip(starts, totals, spans, strict=True)
         ]
 
-    def sle(self) -> dict[int, float | None]:
-        return self.cycle_time.percentiles
-
     def to_json(self) -> dict[str, Any]:
         return metrics_json(self)
 
