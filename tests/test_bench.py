@@ -36,3 +36,17 @@ def test_the_flow_benchmark_runs_and_its_baseline_agrees(
     assert "same results: True" in printed
     for figure in ("all metrics:", '1,000-trial "when will 100 be done"', "full HTML report:"):
         assert figure in printed
+
+
+@pytest.mark.slow
+def test_the_simulator_benchmark_runs_and_the_engine_agrees_with_simpy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bench import bench_sim
+
+    code = bench_sim.main(["--jobs", "3000", "--reps", "20", "--rep-jobs", "1000", "--repeat", "1"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert printed.count("departure times identical: True") == 2
+    for figure in ("JIT warm-up", "speed-up:", "20 replications × 1,000 jobs", "events/s"):
+        assert figure in printed
