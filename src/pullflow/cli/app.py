@@ -24,6 +24,7 @@ from pullflow.cli import (
     learning,
     render,
     reports,
+    simulate,
     transfer,
 )
 from pullflow.cli.context import (
@@ -71,6 +72,7 @@ app.command("chart")(reports.chart)
 app.command("report")(reports.report)
 app.command("import")(transfer.import_)
 app.command("export")(transfer.export)
+app.add_typer(simulate.app, name="simulate")
 
 DEFAULT_BOARD = "main"
 

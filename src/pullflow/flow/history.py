@@ -363,11 +363,13 @@ class History:
         """(items × stages) seconds each item spent in each stage, every visit counted."""
         return self.dwell_until(None)
 
-    def dwell_until(self, end: float | None) -> Floats:
-        """``dwell`` counted up to the moment ``end`` only."""
+    def dwell_until(self, end: float | None, *, doing_only: bool = False) -> Floats:
+        """``dwell`` counted up to the moment ``end`` only (in doing lanes only, if asked)."""
         segments, length = self._segments, self._lengths(end)
         width = len(self.stages)
         inside = segments.stage >= 0
+        if doing_only:
+            inside &= segments.doing
         flat = np.bincount(
             segments.item[inside] * width + segments.stage[inside],
             weights=length[inside],
