@@ -256,12 +256,13 @@ def _show_twin(data: dict[str, Any], label: str) -> None:
         f"{data['seed']}; times in days."
     )
     stages = Table(title="Stages", title_justify="left")
-    for column in ("stage", "times drawn from", "limit now", "proposed"):
+    for column in ("stage", "times drawn from", "works on", "limit now", "proposed"):
         stages.add_column(column, justify="left" if column == "stage" else "right")
     for row in data["stages"]:
         stages.add_row(
             row["stage"],
-            f"{row['samples']} items",
+            _items(row["samples"]),
+            _items(row["works_on"]),
             "none" if row["current_limit"] is None else str(row["current_limit"]),
             "none" if row["proposed_limit"] is None else str(row["proposed_limit"]),
         )
@@ -278,6 +279,10 @@ def _show_twin(data: dict[str, Any], label: str) -> None:
     render.out.print(table)
     for note in data["notes"]:
         render.say(f"Note: {note}")
+
+
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"
 
 
 def _check_reps(reps: int | None) -> None:
@@ -307,8 +312,14 @@ def _refusing(work: Any) -> Any:
 
 
 def _sentence(text: str) -> str:
+    """The refusal as a sentence: capitalised, unless it begins with the file it is about."""
     text = text.strip()
-    return text[:1].upper() + text[1:] if text else "The simulation was refused."
+    if not text:
+        return "The simulation was refused."
+    first = text.split(" ", 1)[0]
+    if first.endswith(":") and ("." in first or "/" in first):
+        return text
+    return text[:1].upper() + text[1:]
 
 
 def _interval(estimate: dict[str, float | None]) -> str:

@@ -5,10 +5,11 @@ service times are drawn (with replacement) from the times finished items spent t
 the doing lane on a board that records lanes (time in the done lane is waiting, which the
 simulation makes itself), the whole stay otherwise. A stage's WIP limit is its number of
 kanban cards: an item enters a stage only when the stage holds fewer items than its limit,
-and holds its card until the next stage takes it, as on the board; the items in a stage are
-worked on at the same time, as a team works on its board (a stage has as many servers as
-cards). The exact recursions do not express that, so the twin runs on the event-driven
-engine. Work is always waiting at
+and holds its card until the next stage takes it, as on the board. A stage works on as many
+items at once as it did on average in the history (its time in the stage, summed over items,
+over the length of the history; at least 1): that is the team's capacity there, and items let
+in beyond it wait. The exact recursions do not express several servers with cards, so the
+twin runs on the event-driven engine. Work is always waiting at
 the commitment point, so the line runs as fast as its limits let it.
 
 The same draws run the current limits and the proposed ones, and each gives throughput and
@@ -18,7 +19,7 @@ cycle time with 95% intervals, side by side.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ FEW = 5
 class Twin:
     stages: tuple[str, ...]
     samples: dict[str, int]
+    capacity: dict[str, int]
     current: Simulation
     proposed: Simulation
     current_limits: dict[str, int | None]
@@ -50,6 +52,7 @@ class Twin:
                 {
                     "stage": stage,
                     "samples": self.samples[stage],
+                    "works_on": self.capacity[stage],
                     "current_limit": self.current_limits[stage],
                     "proposed_limit": self.proposed_limits[stage],
                 }
@@ -75,6 +78,18 @@ def stage_samples(history: History) -> dict[str, np.ndarray]:
         visited = finished & ~np.isnan(history.entered[:, stage])
         samples[history.stages[stage]] = dwell[visited, stage]
     return samples
+
+
+def stage_capacity(history: History) -> dict[str, int]:
+    """How many items each working stage held on average (doing lanes where recorded)."""
+    workflow = history.workflow
+    dwell = history.dwell_until(None, doing_only=workflow.lanes)
+    span = history.as_of - float(history.moves.at.min()) if len(history.moves) else 0.0
+    capacity = {}
+    for stage in range(workflow.commitment, workflow.delivery):
+        held = float(dwell[:, stage].sum()) / span if span > 0 else 1.0
+        capacity[history.stages[stage]] = max(1, round(held))
+    return capacity
 
 
 def twin(
@@ -108,11 +123,13 @@ def twin(
             f"--wip names {unknown[0]!r}, which is not a working stage: the stages are "
             f"{', '.join(stages)}."
         )
+    capacity = stage_capacity(history)
     stations = tuple(
-        Station(stage, empirical(np.maximum(samples[stage], 1e-9))) for stage in stages
+        Station(stage, empirical(np.maximum(samples[stage], 1e-9)), servers=capacity[stage])
+        for stage in stages
     )
     notes = tuple(
-        f"{stage}: times from only {len(samples[stage])} finished items."
+        f"{stage}: times from only {len(samples[stage])} finished item(s)."
         for stage in stages
         if len(samples[stage]) < FEW
     )
@@ -120,7 +137,7 @@ def twin(
         simulate(_scenario(stations, limits, units), reps=reps, seed=seed) for limits in (now, then)
     ]
     sample_counts = {stage: len(samples[stage]) for stage in stages}
-    return Twin(stages, sample_counts, runs[0], runs[1], now, then, notes)
+    return Twin(stages, sample_counts, capacity, runs[0], runs[1], now, then, notes)
 
 
 def _limit(limits: Mapping[str, int | None], stage: str, default: int | None = None) -> int | None:
@@ -133,15 +150,11 @@ def _limit(limits: Mapping[str, int | None], stage: str, default: int | None = N
 def _scenario(
     stations: tuple[Station, ...], limits: Mapping[str, int | None], units: int
 ) -> Scenario:
-    """Each stage works on as many items at once as its limit lets in (all, without one)."""
+    """The board's line with these limits as kanban cards (a stage without one: unlimited)."""
     cards = _finite(tuple(limits[station.name] for station in stations), units)
-    working = tuple(
-        replace(station, servers=card or units)
-        for station, card in zip(stations, cards, strict=True)
-    )
     return Scenario(
         name="board twin",
-        stations=working,
+        stations=stations,
         release=Release("kanban", cards=cards),
         arrivals=Arrivals("job", units),
         time_unit="days",
