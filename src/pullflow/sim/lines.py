@@ -244,6 +244,8 @@ def compile_kernels() -> None:
     for line in lines:
         run_line(line, service, arrival, setup)
         run_lines(line, service[None], arrival, setup)
+    areas = np.empty(1)
+    compiled.wip_areas(arrival[None, :], arrival[None, :] + 1.0, np.array([2.0]), areas)
 
 
 def serve_in_order(arrived: Floats, work: Floats, out: Floats | None = None) -> Floats:
