@@ -152,10 +152,12 @@ def test_a_long_mm1_run_brackets_the_queueing_formulas() -> None:
         "stations": [{"name": "Desk", "service": "exponential(1)"}],
     }
     data = _run(mm1, reps=5, seed=1)
-    for name, exact in (("cycle_time_mean", 2.0), ("wip_mean", 1.0), ("throughput_steady", 0.5)):
+    for name, exact in (("cycle_time_mean", 2.0), ("wip_mean", 1.0)):
         low, high = data[name]["ci95_low"], data[name]["ci95_high"]
         assert low < exact < high, (name, low, high)
         assert high - low < 0.1 * exact, f"{name}: an interval this wide says nothing"
+    # The steady throughput has a very narrow interval (16,000 departures a run): within 2%.
+    assert data["throughput_steady"]["mean"] == pytest.approx(0.5, rel=0.02)
 
 
 def test_the_same_seed_gives_the_same_run_and_another_seed_another() -> None:
@@ -180,6 +182,7 @@ def test_a_run_without_a_seed_records_the_one_that_reproduces_it() -> None:
     assert simulate(scenario, reps=2, seed=fresh.seed).to_json() == fresh.to_json()
 
 
+@pytest.mark.parametrize("faults", [0.0, 0.02], ids=["no faults", "faults"])
 @pytest.mark.parametrize(
     "release",
     [
@@ -189,16 +192,16 @@ def test_a_run_without_a_seed_records_the_one_that_reproduces_it() -> None:
         {"policy": "conwip", "wip": 3, "batch": 3},
     ],
 )
-def test_littles_law_holds_on_every_path(release: dict[str, Any]) -> None:
+def test_littles_law_holds_on_every_path(release: dict[str, Any], faults: float) -> None:
     # L = λ W on each replication: the time-averaged WIP equals throughput × mean cycle time,
     # over the window from the first release to the last departure.
+    first: dict[str, Any] = {"name": "A", "service": "exponential(1)", "setup": "exponential(0.2)"}
+    if faults:
+        first["defect"] = {"probability": faults, "detected_at": "B"}
     varied = {
         "arrivals": {"kind": "poisson", "rate": 0.6, "units": 300},
         "release": release,
-        "stations": [
-            {"name": "A", "service": "exponential(1)", "setup": "exponential(0.2)"},
-            {"name": "B", "service": "gamma(1.2, 0.7)"},
-        ],
+        "stations": [first, {"name": "B", "service": "gamma(1.2, 0.7)"}],
     }
     data = _run(varied, reps=4, seed=3)
     assert data["littles_law"]["holds_on_every_path"] is True
@@ -206,6 +209,34 @@ def test_littles_law_holds_on_every_path(release: dict[str, Any]) -> None:
     assert data["wip_mean"]["mean"] == pytest.approx(
         data["throughput"]["mean"] * data["cycle_time_mean"]["mean"], rel=0.05
     )
+
+
+@pytest.mark.parametrize(
+    "release",
+    [
+        {"policy": "push"},
+        {"policy": "push", "buffers": 0},
+        {"policy": "kanban", "cards": 1},
+        {"policy": "conwip", "wip": 2},
+        {"policy": "push", "batch": 5},
+    ],
+)
+def test_lines_with_and_without_a_defect_check_are_measured_alike(release: dict[str, Any]) -> None:
+    # A defect of probability 0 never happens, so with constant times both runs are the same
+    # line (one is measured replication by replication, the other all at once).
+    checked = {
+        **TWO_STEPS,
+        "release": release,
+        "stations": [
+            {"name": "A", "service": 1, "setup": 0.5, "defect": {"probability": 0.0}},
+            {"name": "B", "service": 2},
+        ],
+    }
+    plain = {
+        **checked,
+        "stations": [{"name": "A", "service": 1, "setup": 0.5}, checked["stations"][1]],
+    }
+    assert _run(checked, reps=3) == _run(plain, reps=3)
 
 
 def test_a_runs_json_holds_every_figure_with_its_interval() -> None:
@@ -278,22 +309,26 @@ def test_a_fault_found_early_wastes_what_was_started_before_it_was_found() -> No
     assert data["littles_law"]["holds_on_every_path"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs._measures starts the clock at the first release of a good unit, so when every "
-    "unit first released is scrapped the time spent before the fault was found is not counted",
-)
 def test_the_time_lost_to_a_wasted_batch_counts_in_the_makespan() -> None:
     # Batch of 5: the fault is found at 6 (above) and all 5 units are scrapped; 5 new ones are
     # released at 6. A: 6-11, the batch leaves at 11; B: 11-16. The job began at 0, so the
-    # makespan is 16 (10 without the fault), the first good unit is out at 16 and the fault
-    # was found at 6.
+    # makespan is 16, the first good unit is out at 16 and the fault was found at 6.
+    # Without the fault: A done at 5, B 5-10: makespan 10, so the rework costs 6.
+    # A worked 10 minutes (5 scrapped units, 5 good) in those 16.
     data = _run({**MISFIT, "release": {"batch": 5}})
     assert _means(data, "makespan", "first_unit_time", "first_defect_found") == {
         "makespan": 16.0,
         "first_unit_time": 16.0,
         "first_defect_found": 6.0,
     }
+    assert _stations(data, "utilisation")[0] == pytest.approx(10 / 16)
+    assert data["littles_law"]["holds_on_every_path"] is True
+    clean = {
+        **MISFIT,
+        "release": {"batch": 5},
+        "stations": [{"name": "A", "service": 1}, {"name": "B", "service": 1}],
+    }
+    assert _run(clean)["makespan"]["mean"] == 10.0
 
 
 #: A slow first station, a fault at B from the first unit, found when it is done at C.
@@ -313,7 +348,7 @@ def test_rework_makes_a_unit_again_from_the_station_of_the_fault() -> None:
     # at 4, behind units 1 and 2.
     # Scrap: the remake waits for A until 6: A 6-8, B 8-9, C 9-10. Makespan 10.
     # Rework: it passes A with no work at 6, waits for B (unit 2 holds it 6-7): B 7-8, C 8-9.
-    # Makespan 9: one A time (2) less, less the minute it waited for B. Without the fault: 8.
+    # Makespan 9: the remake skips A's 2 minutes but waits 1 for B. Without the fault: 8.
     scrap = _run(THREE_STEPS)
     rework = _run({**THREE_STEPS, "defects": "rework"})
     for data in (scrap, rework):
@@ -390,8 +425,14 @@ def test_parallel_servers_with_cards_run_on_the_event_driven_engine() -> None:
                 {"name": "B", "service": "lognormal(1, 0.5)"},
             ],
         },
-        {**PARALLEL, "release": {"batch": 4}, "stations": [*PARALLEL["stations"][:1], {
-            "name": "B", "service": "exponential(0.6)", "setup": "constant(0.5)"}]},
+        {
+            **PARALLEL,
+            "release": {"batch": 4},
+            "stations": [
+                *PARALLEL["stations"][:1],
+                {"name": "B", "service": "exponential(0.6)", "setup": "constant(0.5)"},
+            ],
+        },
     ],
     ids=["kanban with faults", "parallel servers with batches and setups"],
 )

@@ -426,7 +426,9 @@ def _measures(
     """The figures of one run, counting the good units only (scrapped ones are waste)."""
     wasted = int(scrapped.sum())
     release, finish = timeline.release[~scrapped], timeline.leave[-1][~scrapped]
-    start, end = float(release.min()), float(finish.max())
+    # The clock starts with the first unit released, scrapped or not: time spent on waste
+    # is time the line spent.
+    start, end = float(timeline.release.min()), float(finish.max())
     makespan = end - start
     cycle = finish - release
     throughput = len(finish) / makespan if makespan > 0 else math.inf

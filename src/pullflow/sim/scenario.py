@@ -102,6 +102,11 @@ class Scenario:
         ``mean`` scale its times to the new mean).
         """
         key = name.strip().lower()
+        whole = key in {"wip", "batch", "cards", "units"} or key.endswith(".servers")
+        if whole and value != int(value):
+            raise BadScenario(
+                f"{name}={value:g} was refused: {name} counts units, so give whole numbers."
+            )
         if key == "wip":
             return replace(self, release=replace(self.release, wip=int(value)))
         if key == "batch":

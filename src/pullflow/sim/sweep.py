@@ -9,12 +9,14 @@ reproducible and its points are independent.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 from pullflow.sim.runs import simulate
@@ -58,7 +60,9 @@ def parse_vary(text: str) -> Vary:
 
 def _range(low: float, high: float, step: str | None) -> tuple[float, ...]:
     width = float(step) if step else 1.0
-    if width <= 0 or high < low:
+    if width <= 0:
+        raise BadScenario(f"The step {step} was refused: a sweep steps by more than 0.")
+    if high < low:
         raise BadScenario(
             f"The range {low:g}..{high:g} was refused: it holds no value; give LOW before HIGH."
         )
@@ -103,6 +107,11 @@ def sweep(
     return list(_rows(tasks, workers, advance))
 
 
+def _one_thread_each() -> None:
+    """Each worker process runs its compiled loops on one thread: the processes share the cores."""
+    numba.set_num_threads(1)
+
+
 def _rows(
     tasks: list[tuple[Scenario, float, int, int]],
     workers: int,
@@ -114,7 +123,12 @@ def _rows(
             if advance:
                 advance()
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a process whose compiled loops have started their threads cannot
+    # be forked safely.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_one_thread_each
+    ) as pool:
         for row in pool.map(run_point, tasks):
             yield row
             if advance:

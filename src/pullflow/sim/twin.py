@@ -117,7 +117,8 @@ def twin(
         )
     now = {stage: _limit(current, stage) for stage in stages}
     then = {stage: _limit(proposed, stage, now[stage]) for stage in stages}
-    unknown = sorted(set(proposed) - set(stages), key=str.lower)
+    known = {stage.lower() for stage in stages}
+    unknown = sorted((name for name in proposed if name.lower() not in known), key=str.lower)
     if unknown:
         raise BadScenario(
             f"--wip names {unknown[0]!r}, which is not a working stage: the stages are "
