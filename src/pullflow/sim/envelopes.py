@@ -28,6 +28,7 @@ from pullflow.sim.runs import (
     Floats,
     Replication,
     Simulation,
+    cycle_percentiles,
     simulate,
     steady_state,
 )
@@ -241,7 +242,7 @@ def _worker_measures(
         "throughput_steady": steady_throughput,
         "cycle_time_mean": float(cycle.mean()),
         "cycle_time_steady": steady_cycle,
-        "cycle_time_p85": float(order[max(1, -(-85 * len(order) // 100)) - 1]),
+        **cycle_percentiles(order),
         "wip_mean": float(cycle.sum() / makespan),
         "wasted_units": float(wasted),
         "first_defect_found": found,

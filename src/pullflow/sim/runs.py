@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from pullflow.flow.percentiles import rank_of
 from pullflow.sim import compiled
 from pullflow.sim.events import run_events
 from pullflow.sim.lines import Line, LineRuns, Timeline, UnsupportedLine, run_line, run_lines
@@ -41,7 +42,9 @@ FIGURES = (
     "throughput_steady",
     "cycle_time_mean",
     "cycle_time_steady",
+    "cycle_time_p50",
     "cycle_time_p85",
+    "cycle_time_p95",
     "wip_mean",
     "wasted_units",
     "first_defect_found",
@@ -124,6 +127,15 @@ class Simulation:
         }
 
 
+def cycle_percentiles(ordered: Floats) -> dict[str, float]:
+    """P50, P85 and P95 of sorted cycle times, by nearest rank."""
+    count = len(ordered)
+    return {
+        f"cycle_time_p{level}": float(ordered[rank_of(level, count) - 1]) if count else math.nan
+        for level in (50, 85, 95)
+    }
+
+
 def confidence(values: Floats) -> Estimate:
     """The mean of ``values`` with its 95% Student-t interval (a point for one value)."""
     finite = values[np.isfinite(values)]
@@ -188,7 +200,6 @@ def _measured_together(scenario: Scenario, runs: LineRuns) -> tuple[Replication,
     throughput = np.where(makespan > 0, count / np.where(makespan > 0, makespan, 1), np.inf)
     wip = _time_average_wip_rows(release, finish, start, end)
     ordered = np.sort(cycle, axis=1)
-    p85 = ordered[:, max(1, -(-85 * count // 100)) - 1]
     steady = [steady_state(release[r], finish[r]) for r in range(len(release))]
     servers = np.array([station.servers for station in scenario.stations], dtype=float)
     span = np.where(makespan > 0, makespan, 1.0)[:, None]
@@ -202,7 +213,7 @@ def _measured_together(scenario: Scenario, runs: LineRuns) -> tuple[Replication,
                 "throughput_steady": steady[r][0],
                 "cycle_time_mean": float(cycle[r].mean()),
                 "cycle_time_steady": steady[r][1],
-                "cycle_time_p85": float(p85[r]),
+                **cycle_percentiles(ordered[r]),
                 "wip_mean": float(wip[r]),
                 "wasted_units": 0.0,
                 "first_defect_found": math.nan,
@@ -445,7 +456,7 @@ def _measures(
         "throughput_steady": steady_throughput,
         "cycle_time_mean": float(cycle.mean()),
         "cycle_time_steady": steady_cycle,
-        "cycle_time_p85": float(np.sort(cycle)[max(1, -(-85 * len(cycle) // 100)) - 1]),
+        **cycle_percentiles(np.sort(cycle)),
         "wip_mean": wip,
         "wasted_units": float(wasted),
         "first_defect_found": found - start if not math.isnan(found) else math.nan,

@@ -97,7 +97,8 @@ class Scenario:
     def with_value(self, name: str, value: float) -> Scenario:
         """The scenario with one parameter changed, as a sweep names it.
 
-        ``wip``, ``batch``, ``cards``, ``units``, ``rate`` change the release or arrivals;
+        ``wip``, ``batch``, ``cards``, ``units``, ``rate`` change the release or arrivals,
+        ``setup`` the setup of every station;
         ``STATION.mean``, ``STATION.servers``, ``STATION.setup`` one station (``setup`` and
         ``mean`` scale its times to the new mean).
         """
@@ -114,6 +115,11 @@ class Scenario:
         if key == "cards":
             cards = (int(value),) * len(self.stations)
             return replace(self, release=replace(self.release, cards=cards))
+        if key == "setup":
+            every = tuple(
+                replace(s, setup=_rescaled(s.setup or parse(0), value)) for s in self.stations
+            )
+            return replace(self, stations=every)
         if key == "units":
             return replace(self, arrivals=replace(self.arrivals, units=int(value)))
         if key == "rate":
@@ -123,8 +129,8 @@ class Scenario:
         index = next((i for i, s in enumerate(stations) if s.name.lower() == station_name), None)
         if index is None or part not in {"mean", "servers", "setup"}:
             raise BadScenario(
-                f"{name!r} names nothing a sweep can vary: use wip, batch, cards, units, rate "
-                "or STATION.mean, STATION.servers, STATION.setup "
+                f"{name!r} names nothing a sweep can vary: use wip, batch, cards, setup, units, "
+                "rate or STATION.mean, STATION.servers, STATION.setup "
                 f"(stations: {', '.join(s.name for s in self.stations)})."
             )
         station = stations[index]
