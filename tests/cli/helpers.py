@@ -173,3 +173,38 @@ def without(data: Mapping[str, Any], key: str, level: int | None = None) -> dict
         del copy["whys"][level - 1][key]
     result: dict[str, Any] = copy
     return result
+
+
+def moment(day: int, hour: int = 10) -> str:
+    """A November 2026 moment, as PULLFLOW_NOW takes it."""
+    return f"2026-11-{day:02d}T{hour:02d}:00:00+00:00"
+
+
+#: (day, command): #1 through Build (2 Nov), Measure and Learn, delivered on the 5th; #2
+#: through every stage on the 3rd; #3 pulled into Build on the 4th. One command an hour.
+WORKED_STEPS = (
+    (2, ("pull", "Build", "1")),
+    (3, ("finish", "1")),
+    (3, ("pull", "Measure", "1")),
+    (3, ("pull", "Build", "2")),
+    (3, ("finish", "2")),
+    (3, ("pull", "Measure", "2")),
+    (3, ("finish", "2")),
+    (3, ("pull", "Learn", "2")),
+    (3, ("finish", "2", "--deliver")),
+    (4, ("finish", "1")),
+    (4, ("pull", "Learn", "1")),
+    (4, ("pull", "Build", "3")),
+    (5, ("finish", "1", "--deliver")),
+)
+
+
+def work_through(board: Cli, items: int) -> Cli:
+    """Add ``items`` items and move #1-#3 as WORKED_STEPS says; the clock ends on 6 November."""
+    for n in range(1, items + 1):
+        board.add(f"item {n}")
+    for hour, (day, command) in enumerate(WORKED_STEPS, start=8):
+        board.at(moment(day, hour))
+        board.ok(*command)
+    board.at(moment(6))
+    return board

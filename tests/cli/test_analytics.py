@@ -12,37 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.helpers import Cli, sqlite_only
-
-
-def moment(day: int, hour: int = 10) -> str:
-    return f"2026-11-{day:02d}T{hour:02d}:00:00+00:00"
+from tests.cli.helpers import Cli, moment, sqlite_only, work_through
 
 
 @pytest.fixture
 def worked(capacity: Cli) -> Cli:
-    for n in range(1, 5):
-        capacity.add(f"item {n}")
-    steps = [
-        (2, ("pull", "Build", "1")),
-        (3, ("finish", "1")),
-        (3, ("pull", "Measure", "1")),
-        (3, ("pull", "Build", "2")),
-        (3, ("finish", "2")),
-        (3, ("pull", "Measure", "2")),
-        (3, ("finish", "2")),
-        (3, ("pull", "Learn", "2")),
-        (3, ("finish", "2", "--deliver")),
-        (4, ("finish", "1")),
-        (4, ("pull", "Learn", "1")),
-        (4, ("pull", "Build", "3")),
-        (5, ("finish", "1", "--deliver")),
-    ]
-    for hour, (day, command) in enumerate(steps, start=8):
-        capacity.at(moment(day, hour))
-        capacity.ok(*command)
-    capacity.at(moment(6))
-    return capacity
+    return work_through(capacity, 4)
 
 
 def test_metrics_json_holds_the_contracted_figures(worked: Cli) -> None:

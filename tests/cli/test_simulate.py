@@ -12,8 +12,7 @@ import pytest
 
 from pullflow.sim.runs import FIGURES
 from pullflow.sim.sweep import ROW_FIGURES
-from tests.cli.helpers import Cli, sqlite_only
-from tests.cli.test_analytics import moment
+from tests.cli.helpers import Cli, sqlite_only, work_through
 from tests.cli.test_transfer import AA
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -43,28 +42,7 @@ def moved(capacity: Cli) -> Cli:
 
     Time in the doing lanes: #1 Build 25 h, Measure 31 h, Learn 26 h; #2 one hour in each.
     """
-    for n in range(1, 4):
-        capacity.add(f"item {n}")
-    steps = [
-        (2, ("pull", "Build", "1")),
-        (3, ("finish", "1")),
-        (3, ("pull", "Measure", "1")),
-        (3, ("pull", "Build", "2")),
-        (3, ("finish", "2")),
-        (3, ("pull", "Measure", "2")),
-        (3, ("finish", "2")),
-        (3, ("pull", "Learn", "2")),
-        (3, ("finish", "2", "--deliver")),
-        (4, ("finish", "1")),
-        (4, ("pull", "Learn", "1")),
-        (4, ("pull", "Build", "3")),
-        (5, ("finish", "1", "--deliver")),
-    ]
-    for hour, (day, command) in enumerate(steps, start=8):
-        capacity.at(moment(day, hour))
-        capacity.ok(*command)
-    capacity.at(moment(6))
-    return capacity
+    return work_through(capacity, 3)
 
 
 @sqlite_only
