@@ -210,8 +210,11 @@ def board_twin(
             "No limit was proposed: give one or more --wip STAGE=N, such as --wip Build=2."
         )
     _check_reps(reps)
-    if not 10 <= units <= 1_000_000:
-        raise Invalid(f"--units {units} was refused: run between 10 and 1,000,000 items.")
+    if not 10 <= units <= 20_000:
+        raise Invalid(
+            f"--units {units} was refused: run between 10 and 20,000 items (the twin runs on "
+            "the event-driven engine, which takes its time)."
+        )
     chosen = replace(source, board=name) if name is not None else source
     history = narrow(load(chosen), filters)
     limits_now = _limits(current or [], "--current")

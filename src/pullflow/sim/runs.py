@@ -33,6 +33,8 @@ from pullflow.sim.lines import Line, LineRuns, Timeline, UnsupportedLine, run_li
 from pullflow.sim.scenario import Scenario
 
 Floats = NDArray[np.float64]
+#: Above this many service times, replications are drawn and run one at a time (memory).
+MAX_DRAWS_AT_ONCE = 40_000_000
 #: The most faults one replication may find before it is called a line that never delivers.
 MAX_FAULTS = 10_000
 FIGURES = (
@@ -158,7 +160,12 @@ def simulate(scenario: Scenario, *, reps: int | None = None, seed: int | None = 
     if used is None:
         used = int(np.random.SeedSequence().generate_state(1)[0])
     engine = engine_for(line_of(scenario))
-    if engine is run_line and not any(station.defect for station in scenario.stations):
+    draws = count * scenario.arrivals.units * len(scenario.stations)
+    if (
+        engine is run_line
+        and draws <= MAX_DRAWS_AT_ONCE
+        and not any(station.defect for station in scenario.stations)
+    ):
         return Simulation(scenario, count, used, _all_at_once(scenario, count, used))
     streams = np.random.SeedSequence(used).spawn(count)
     runs = tuple(
