@@ -31,7 +31,7 @@ def test_unknown_and_ambiguous_formats_are_refused() -> None:
         "json."
     )
     assert refused(lambda: read_file("csv", path)).startswith(
-        'the format "csv" could be either CSV format'
+        'The format "csv" could be either CSV format'
     )
 
 
@@ -63,10 +63,10 @@ def test_missing_folder_empty_and_non_utf8_files(tmp_path: Path) -> None:
 def test_options_the_format_has_no_use_for_are_refused() -> None:
     mapping = SAMPLES / "jira_mapping.yaml"
     assert refused(lambda: read_file("events", SAMPLES / "events_clean.csv", mapping=mapping)) == (
-        "a mapping file is for jira and trello files, not events; give the stages instead."
+        "A mapping file is for jira and trello files, not events; give the stages instead."
     )
     assert refused(lambda: read_file("jira", SAMPLES / "jira_search.json", stages=["A", "B"])) == (
-        "stages are given for actionable-agile and events files, not jira; "
+        "Stages are given for actionable-agile and events files, not jira; "
         "give a mapping file instead."
     )
 

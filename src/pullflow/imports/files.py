@@ -65,7 +65,7 @@ def format_of(name: str) -> str:
         return ALIASES[wanted]
     if wanted == "csv":
         raise Invalid(
-            'the format "csv" could be either CSV format; say "actionable-agile" (a date column '
+            'The format "csv" could be either CSV format; say "actionable-agile" (a date column '
             'per stage) or "events" (one row per stage entry).'
         )
     raise Invalid(f'"{name}" is not an import format; choose one of {", ".join(FORMATS)}.')
@@ -182,11 +182,11 @@ def _check_options(chosen: str, *, mapping: Path | None, stages: Sequence[str] |
     allowed = _OPTIONS[chosen]
     if mapping is not None and "mapping" not in allowed:
         raise Invalid(
-            f"a mapping file is for jira and trello files, not {chosen}; "
+            f"A mapping file is for jira and trello files, not {chosen}; "
             + ("give the stages instead." if "stages" in allowed else "leave it out.")
         )
     if stages and "stages" not in allowed:
         raise Invalid(
-            f"stages are given for actionable-agile and events files, not {chosen}; "
+            f"Stages are given for actionable-agile and events files, not {chosen}; "
             + ("give a mapping file instead." if "mapping" in allowed else "leave them out.")
         )
