@@ -23,7 +23,7 @@ forecast_app = typer.Typer(
 )
 
 Seed = Annotated[
-    int | None, typer.Option(help="Seed of the random draws (same seed, same result).")
+    int | None, typer.Option(min=0, help="Seed of the random draws (same seed, same result).")
 ]
 Trials = Annotated[int, typer.Option(help="Number of Monte Carlo trials.")]
 WindowDays = Annotated[

@@ -38,7 +38,7 @@ Output = Annotated[
     Path,
     typer.Option("--output", "-o", metavar="FILE", help="File to write: .html, .png or .svg."),
 ]
-Seed = Annotated[int | None, typer.Option(help="Seed of the forecasts' random draws.")]
+Seed = Annotated[int | None, typer.Option(min=0, help="Seed of the forecasts' random draws.")]
 
 
 @reads_history()

@@ -35,7 +35,7 @@ app = typer.Typer(
 
 ScenarioFile = Annotated[Path, typer.Argument(metavar="SCENARIO", help="A scenario YAML file.")]
 Reps = Annotated[int | None, typer.Option(help="Replications [default: the scenario's].")]
-Seed = Annotated[int | None, typer.Option(help="Seed of every random draw.")]
+Seed = Annotated[int | None, typer.Option(min=0, help="Seed of every random draw.")]
 
 LABELS = {
     "makespan": "makespan",
@@ -153,7 +153,7 @@ def envelopes(
         float, typer.Option(help="Seconds per letter to move a pile to the next step (batches).")
     ] = 0.5,
     reps: Annotated[int, typer.Option(help="Replications of every race.")] = 30,
-    seed: Annotated[int, typer.Option(help="Seed of every random draw.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of every random draw.")] = 1,
     chart: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Draw the races side by side.")
     ] = None,
@@ -198,7 +198,7 @@ def board_twin(
     ] = None,
     units: Annotated[int, typer.Option(help="Items to run through each replication.")] = 500,
     reps: Annotated[int, typer.Option(help="Replications of each set of limits.")] = 30,
-    seed: Annotated[int, typer.Option(help="Seed of every random draw.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of every random draw.")] = 1,
     json: Json = False,
     *,
     source: Source,

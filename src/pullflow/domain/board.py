@@ -97,7 +97,7 @@ def check_timezone(name: str) -> str:
     """Return an IANA time zone name if it is known, else refuse it."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise Invalid(
             f"Unknown time zone {name!r}: use an IANA name such as UTC or Europe/Berlin."
         ) from None

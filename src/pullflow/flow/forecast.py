@@ -190,6 +190,8 @@ class BeyondHorizon(Invalid):
 def generator(seed: int | None) -> tuple[np.random.Generator, int]:
     """A random generator and the seed it was made from (a fresh one when none is given)."""
     used = secrets.randbits(32) if seed is None else int(seed)
+    if used < 0:
+        raise Invalid(f"The seed {used} was refused: a seed is a whole number, 0 or more.")
     return np.random.default_rng(used), used
 
 
