@@ -15,6 +15,7 @@ import typer
 
 from pullflow import __version__
 from pullflow.cli import (
+    accounts,
     analytics,
     andon,
     boards,
@@ -24,6 +25,7 @@ from pullflow.cli import (
     learning,
     render,
     reports,
+    serve,
     simulate,
     transfer,
 )
@@ -73,6 +75,9 @@ app.command("report")(reports.report)
 app.command("import")(transfer.import_)
 app.command("export")(transfer.export)
 app.add_typer(simulate.app, name="simulate")
+app.command("serve")(serve.serve)
+app.add_typer(accounts.user_app, name="user")
+app.add_typer(accounts.token_app, name="token")
 
 DEFAULT_BOARD = "main"
 

@@ -3,7 +3,8 @@
 Two families matter to the entry points: ``Refused`` (a rule of the board said no; the
 request itself was well formed) and ``Invalid`` (the request was malformed or named something
 that does not exist). The command line exits 1 for the first and 2 for the second; the API
-answers 409 and 422 (404 for ``NotFound``).
+answers 409 and 422 (404 for ``NotFound``). ``Unauthorised`` (no one known is asking) and
+``Forbidden`` (the one asking may not do this) are the API's 401 and 403.
 """
 
 
@@ -69,3 +70,11 @@ class Invalid(DomainError):
 
 class NotFound(Invalid):
     """The request names a board, stage, item, hypothesis, experiment or stop that is not there."""
+
+
+class Unauthorised(DomainError):
+    """The credentials name no one: a wrong password, an unknown user, a bad or revoked token."""
+
+
+class Forbidden(DomainError):
+    """The one asking is known but their role does not allow the action."""

@@ -1,11 +1,13 @@
-"""The tables: current state of boards, and the append-only event log beside it."""
+"""The tables: current state of boards, the append-only event log beside it, and accounts."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     Enum,
@@ -17,9 +19,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
+from pullflow.domain.accounts import Role
 from pullflow.domain.items import ItemState, ServiceClass
 from pullflow.domain.learning import (
     Decision,
@@ -200,4 +205,64 @@ events = Table(
     Column("data", Json, nullable=False),
     Index(None, "board_id", "id"),
     Index(None, "board_id", "item"),
+)
+
+#: JSON whose Python None is SQL NULL (not the JSON value null).
+NullableJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), nullable=False),
+    # The name in lower case: names are unique whatever their case.
+    Column("name_key", String(40), nullable=False, unique=True),
+    # An argon2 hash; the password itself is never kept.
+    Column("password_hash", String(255), nullable=False),
+    Column("site_admin", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("board_id", ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", choice(Role, "role"), nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    Column("granted_by", String(100), nullable=False),
+    Index(None, "board_id"),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # The SHA-256 of the secret, in hex; the secret itself is shown once and never kept.
+    Column("sha256", String(64), nullable=False, unique=True),
+    # The ids of the boards the token is limited to, or NULL for every board of its user.
+    Column("boards", NullableJson),
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", String(100)),
+    Index(None, "user_id"),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", NullableJson),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "key"),
+    Index(None, "created_at"),
 )

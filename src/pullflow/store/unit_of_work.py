@@ -24,6 +24,7 @@ from pullflow.domain.board import Board
 from pullflow.domain.errors import Refused
 from pullflow.domain.learning import Experiment, Hypothesis
 from pullflow.domain.stages import Stage
+from pullflow.store.accounts import AccountRepository
 from pullflow.store.engine import WRITE, StoreUnavailable, make_engine, parse_url, shown
 from pullflow.store.gate import gate_for, write_gate
 from pullflow.store.mapping import start_mappers
@@ -121,6 +122,7 @@ class SqlUnitOfWork:
 
     boards: BoardRepository
     events: EventLog
+    accounts: AccountRepository
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -207,6 +209,7 @@ class SqlUnitOfWork:
         self.session = session
         self.boards = BoardRepository(session)
         self.events = EventLog(session)
+        self.accounts = AccountRepository(session)
         return self
 
     def _close(self) -> None:
