@@ -5,7 +5,9 @@ Each command first makes sure a local virtual environment (``.venv``) exists wit
 its dependencies installed, reinstalling when ``pyproject.toml`` changes; nothing is installed
 outside the project folder.
 
-    python3 dev.py demo        the guided demo on a throw-away SQLite database
+    python3 dev.py demo ARGS   the web board with the demo board, on a throw-away database
+                               (pullflow serve --demo ARGS; open the link it prints)
+    python3 dev.py tour        the guided terminal demo on a throw-away SQLite database
     python3 dev.py test        lint, types, architecture and the whole test suite
     python3 dev.py bench       the benchmarks under bench/ (figures printed)
     python3 dev.py run ARGS    any pullflow command, e.g. python3 dev.py run board show
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -36,7 +39,7 @@ def main(argv: list[str]) -> int:
         print("pullflow needs Python 3.11 or newer: run this with python3.11 or later.")
         return 2
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
-    commands = {"demo": demo, "test": test, "bench": bench, "run": run}
+    commands = {"demo": demo, "tour": tour, "test": test, "bench": bench, "run": run}
     if command not in commands:
         print(__doc__)
         return 0 if command in {"help", "-h", "--help"} else 2
@@ -44,6 +47,11 @@ def main(argv: list[str]) -> int:
 
 
 def demo(args: list[str]) -> int:
+    ensure_environment(extras="")
+    return call([str(BIN / "pullflow"), "serve", "--demo", *args])
+
+
+def tour(args: list[str]) -> int:
     ensure_environment(extras="")
     return call([str(BIN / "pullflow"), "demo", *args])
 
@@ -65,7 +73,41 @@ def test(args: list[str]) -> int:
         code = call(check)
         if code:
             return code
+    ensure_chromium()
     return call([str(PYTHON), "-m", "pytest", *args])
+
+
+def ensure_chromium() -> None:
+    """Install Debian's Chromium for the browser tests unless it is there, in one line of output.
+
+    Without it (no apt-get, no root and no password-less sudo, or the install failed) the
+    browser tests are skipped with the reason; PULLFLOW_REQUIRE_BROWSER=1 makes that a failure.
+    """
+    chromium = Path(os.environ.get("PULLFLOW_CHROMIUM", "/usr/bin/chromium"))
+    if chromium.exists():
+        return
+    prefix = [] if not hasattr(os, "geteuid") or os.geteuid() == 0 else ["sudo", "-n"]
+    missing = [tool for tool in ["apt-get", *prefix[:1]] if shutil.which(tool) is None]
+    if missing:
+        print(f"No {chromium} and no {missing[0]} to install it: the browser tests are skipped.")
+        return
+    print(f"No {chromium}: installing Debian's chromium (apt-get install -y chromium) …", end="")
+    sys.stdout.flush()
+
+    def apt_get(*words: str) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        command = [*prefix, "apt-get", "-q", *words]
+        return subprocess.run(command, env=environment, capture_output=True, text=True)
+
+    installed = apt_get("install", "-y", "chromium")
+    if installed.returncode != 0:
+        apt_get("update")
+        installed = apt_get("install", "-y", "chromium")
+    if chromium.exists():
+        print(" installed.")
+        return
+    said = (installed.stderr.strip().splitlines() or [f"exit code {installed.returncode}"])[-1]
+    print(f" not installed ({said}): the browser tests are skipped.")
 
 
 def bench(args: list[str]) -> int:

@@ -50,3 +50,22 @@ def test_the_simulator_benchmark_runs_and_the_engine_agrees_with_simpy(
     assert printed.count("departure times identical: True") == 2
     for figure in ("JIT warm-up", "speed-up:", "20 replications × 1,000 jobs", "events/s"):
         assert figure in printed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_server_benchmark_runs_and_finds_no_violation(
+    backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if backend == "postgresql":
+        require_postgres()
+    from bench import bench_server
+
+    code = bench_server.main(["--quick", "--backend", backend])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    runs = 4 if backend == "sqlite" else 2  # SQLite: one worker and several; each with baseline
+    assert printed.count("limit violations: 0 ") == runs
+    assert printed.count("replay matches the board: True") == runs
+    assert printed.count("failures (5xx, other 4xx, connection errors): 0") == runs
+    assert "ratio to the baseline: requests/s" in printed

@@ -236,7 +236,7 @@ def test_a_pull_past_an_override_limit_records_the_reason(api: Api) -> None:
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
         "Build is at its WIP limit (1/1): finish or discard an item in Build, or pull with "
-        '--override "reason".'
+        '"override": "reason".'
     )
     pulled = ana.ok("POST", "/boards/main/pull", {"stage": "Build", "override": "hotfix"})
     # The pull, then the excess it was allowed: WIP 2 against the limit 1.

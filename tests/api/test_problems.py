@@ -68,7 +68,7 @@ def test_an_invalid_request_is_422_with_the_domains_sentence(api: Api) -> None:
     ana = api.as_("ana")
     item = ana.add("x")
     body = _problem(ana.post(f"/boards/main/items/{item}/block", {"reason": "   "}), 422)
-    assert body["detail"] == 'To block an item a reason is required: add --reason "why".'
+    assert body["detail"] == 'To block an item a reason is required: add "reason": "why".'
     assert body["type"] == "urn:pullflow:problem:invalid"
     body = _problem(api.as_("adm").put("/boards/main/stages/Build/limit", {"limit": 0}), 422)
     assert body["detail"] == (

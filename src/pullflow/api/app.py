@@ -19,11 +19,21 @@ from fastapi.responses import HTMLResponse
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pullflow import __version__
+from pullflow import __version__, web
 from pullflow.api import errors
 from pullflow.api.context import Server, system_clock
 from pullflow.api.docs import docs_page
-from pullflow.api.routes import analytics, andon, boards, items, learning
+from pullflow.api.live import Hub
+from pullflow.api.routes import (
+    accounts,
+    analytics,
+    andon,
+    boards,
+    items,
+    learning,
+    live,
+    simulations,
+)
 from pullflow.services.unit import open_store
 
 #: The longest request body taken, in bytes.
@@ -50,10 +60,12 @@ def create_app(
     ``clock`` gives the current moment (default: the system's, in UTC); tests fix it.
     """
     store = open_store(db_url)
+    changes = Hub(store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        changes.close()
         store.close()
 
     app = FastAPI(
@@ -66,9 +78,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.server = Server(store, clock or system_clock)
-    for part in (boards, items, learning, andon, analytics):
+    app.state.hub = changes
+    for part in (boards, items, learning, andon, analytics, live, accounts, simulations):
         app.include_router(part.router)
     errors.install(app)
+    web.mount(app)
     app.add_middleware(BodyLimit, limit=max_body)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 

@@ -4,7 +4,11 @@ A route hands ``Changing.run`` a use case (one of the service functions the comm
 calls) as a function of the unit of work, the actor and the moment. Without a key it runs
 once; with an ``Idempotency-Key`` header it goes through ``services.idempotency.once``, so a
 retry with the same key (same user, method, path and body) gets the first answer back,
-marked ``Idempotent-Replayed: true``, and the change is not made again.
+marked ``Idempotent-Replayed: true``, and the change is not made again. A change to the
+accounts (users, roles, tokens) records no board's events: ``Changing.run_answering`` takes
+its answer, known before it runs, and remembers that (``once_answering``).
+
+Every change first lets the server sweep the answers kept too long (``Server.sweep``).
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 
-from pullflow.api.auth import Access, administers, changes
+from pullflow.api.auth import Access, Asker, administers, changes
 from pullflow.api.context import Server, server
 from pullflow.services import Event, Outcome, SqlUnitOfWork
-from pullflow.services.idempotency import MAX_KEY, Answer, Attempt, once
+from pullflow.services.idempotency import MAX_KEY, Answer, Attempt, once, once_answering
 
 #: A use case as a route runs it: (unit of work, actor, moment) → what it did.
 UseCase = Callable[[SqlUnitOfWork, str, datetime], Outcome]
+#: A change to the accounts as a route runs it: (unit of work, actor, moment) → anything.
+AccountChange = Callable[[SqlUnitOfWork, str, datetime], object]
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -98,6 +104,40 @@ class Changing:
                 change=lambda uow: use_case(uow, actor, at),
                 respond=respond,
             )
+        return self._answered(response, answer)
+
+    def run_answering(
+        self,
+        response: Response,
+        body: BaseModel | None,
+        account_change: AccountChange,
+        *,
+        answer: dict[str, Any],
+        status: int = 200,
+    ) -> Answer:
+        """Make a change to the accounts whose answer is known before it runs.
+
+        Returns the answer: ``replayed`` when it is a retry's, and nothing was done again.
+        """
+        at = self.server.now()
+        actor = self.access.actor
+        if self.key is None:
+            account_change(self.server.unit_of_work(), actor, at)
+            given = Answer(status, answer)
+        else:
+            attempt = Attempt(actor, self.key, self.method, self.path, fingerprint(body))
+            given = once_answering(
+                self.server.store,
+                attempt,
+                at=at,
+                change=lambda uow: account_change(uow, actor, at),
+                answer=(status, answer),
+            )
+        self._answered(response, given)
+        return given
+
+    @staticmethod
+    def _answered(response: Response, answer: Answer) -> dict[str, Any]:
         response.status_code = answer.status
         if answer.replayed:
             response.headers[REPLAYED] = "true"
@@ -105,6 +145,7 @@ class Changing:
 
 
 def _changing(request: Request, access: Access, at: Server, key: str | None) -> Changing:
+    at.sweep(at.now())
     return Changing(access, at, request.method, request.url.path, key)
 
 
@@ -128,5 +169,31 @@ def administering(
     return _changing(request, access, at, key)
 
 
+def asking(
+    request: Request,
+    who: Asker,
+    at: Annotated[Server, Depends(server)],
+    key: IdempotencyKey = None,
+) -> Changing:
+    """A change by whoever asks, to something of their own (their tokens); no board."""
+    return _changing(request, Access(who, ""), at, key)
+
+
+def site_administering(doing: str) -> Callable[..., Changing]:
+    """A dependency: a change only a site admin may make (``doing``: "create users")."""
+
+    def dependency(
+        request: Request,
+        who: Asker,
+        at: Annotated[Server, Depends(server)],
+        key: IdempotencyKey = None,
+    ) -> Changing:
+        who.require_site_admin(doing)
+        return _changing(request, Access(who, ""), at, key)
+
+    return dependency
+
+
 Member = Annotated[Changing, Depends(changing)]
 Admin = Annotated[Changing, Depends(administering)]
+Own = Annotated[Changing, Depends(asking)]

@@ -7,8 +7,13 @@ field.
 
 The domain's errors map to statuses by family: ``Refused`` → 409, ``NotFound`` → 404,
 ``Invalid`` → 422, ``Unauthorised`` → 401 (with ``WWW-Authenticate: Bearer``), ``Forbidden``
-→ 403. A database that cannot be reached is 503. Anything else is a bug: it is logged and
-answered 500, still as a problem, never as a trace.
+→ 403. A database that cannot be reached, or whose connections are all in use, is 503.
+Anything else is a bug: it is logged and answered 500, still as a problem, never as a trace.
+
+The domain's sentences are written for the command line; where one names a flag the API
+takes as a field, the field is named instead (``FLAG_FIELDS``): ``pull with --override
+"reason"`` reads ``pull with "override": "reason"``. Whole commands (``pullflow board limit
+"Build" 3``) are left as they are.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ TITLES: Mapping[str, str] = {
     "Refused": "Refused by a rule of the board",
     "Invalid": "Invalid request",
     "StoreUnavailable": "Database unavailable",
+    "StoreBusy": "Database busy",
     "WipLimitReached": "WIP limit reached",
     "LineStopped": "The line is stopped",
     "NoPullSignal": "No pull signal",
@@ -66,6 +72,40 @@ TITLES: Mapping[str, str] = {
     "NotInitialised": "Database not initialised",
     "BeyondHorizon": "Forecast too far out",
 }
+
+#: The field (or query parameter) of the API for each flag a sentence may name.
+FLAG_FIELDS: Mapping[str, str] = {
+    "override": "override",
+    "reason": "reason",
+    "due": "due",
+    "verify": "to_verify_that_we_will",
+    "measure": "and_measure",
+    "right-if": "we_are_right_if",
+    "observed": "we_observed",
+    "learned": "from_that_we_learned",
+    "next": "therefore_we_will",
+    "stop": "stop",
+    "type": "type",
+    "attr": "attributes",
+    "deliver": "deliver",
+    "wip": "wip",
+    "units": "units",
+    "reps": "reps",
+    "window": "window",
+    "from": "from",
+    "to": "to",
+    "items": "items",
+}
+#: Flags followed by their value in the sentences (the others are named alone).
+VALUED = frozenset(
+    {"override", "reason", "due", "verify", "measure", "right-if", "observed", "learned", "next"}
+    | {"stop", "attr"}
+)
+#: Flags that are switches: ``--deliver`` is ``"deliver": true``.
+SWITCHES = frozenset({"deliver"})
+_FLAG = re.compile(r"""(?<![\w'"-])--([a-z][a-z-]*)(?: ("[^"]*"|[^\s"]+))?""")
+#: A command in a sentence, to its clause's end: its flags stay the command line's.
+_COMMAND = re.compile(r"(pullflow [a-z][^.;]*)")
 
 UNAVAILABLE = (
     "The database cannot be reached just now, so nothing was read or written: try again in a "
@@ -147,15 +187,46 @@ def title_of(error: DomainError) -> str:
     return "Invalid request"
 
 
+def for_api(detail: str) -> str:
+    """The sentence with each flag the API takes as a field named as that field."""
+    parts = _COMMAND.split(detail)
+    return "".join(
+        part if index % 2 else _FLAG.sub(_as_field, part) for index, part in enumerate(parts)
+    )
+
+
+def _as_field(match: re.Match[str]) -> str:
+    flag, value = match.group(1), match.group(2)
+    field = FLAG_FIELDS.get(flag)
+    if field is None:
+        return match.group(0)
+    rest = f" {value}" if value is not None else ""
+    if flag in SWITCHES:
+        return f'"{field}": true{rest}'
+    if flag not in VALUED or value is None:
+        return f'"{field}"{rest}'
+    core, tail = value, ""
+    if not value.startswith('"'):
+        core = value.rstrip(".,;:)")
+        tail = value[len(core) :]
+    if flag == "attr" and "=" in core:
+        key, _, shown = core.partition("=")
+        return f'"{field}": {{"{key}": "{shown}"}}{tail}'
+    if flag == "due" and not core.startswith('"'):
+        core = f'"{core}"'
+    return f'"{field}": {core}{tail}'
+
+
 def _domain_error(request: Request, error: DomainError) -> JSONResponse:
     status = status_of(error)
     headers: dict[str, str] = {}
-    detail = error.message
+    detail = for_api(error.message)
     if status == 401:
         headers["WWW-Authenticate"] = _challenge(request)
     if status == 503:
         log.warning("database unavailable: %s", error.message)
-        detail = UNAVAILABLE
+        # The sentence of an unreachable database names its URL: not for the client to see.
+        detail = error.message if kind_of(error) == "store-busy" else UNAVAILABLE
         headers["Retry-After"] = "5"
     return problem(
         request, status, detail, kind=kind_of(error), title=title_of(error), headers=headers
@@ -237,9 +308,17 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+#: What FastAPI says of a body it could not read at all (bytes that are not UTF-8, say).
+UNREADABLE_BODY = "There was an error parsing the body"
+
+
 def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     status = error.status_code
     path = request.url.path
+    if status == 400 and error.detail == UNREADABLE_BODY:
+        # Answered as any body that is not JSON: 422, as every other bad input.
+        unreadable = [{"type": "json_invalid", "loc": ("body",), "msg": "not valid JSON in UTF-8"}]
+        return _validation_error(request, RequestValidationError(unreadable))
     if status == 404:
         detail = f"There is nothing at {path[:200]}: see /docs for the routes this server answers."
     elif status == 405:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from pullflow.services import Decision, PullSignal, ServiceClass, Verdict, WipPolicy
+from pullflow.services.accounts import Role
 
 #: The largest whole number a board stores (a 32-bit integer column).
 MAX_NUMBER = 2**31 - 1
@@ -65,17 +66,29 @@ Count = Annotated[int, Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
 
 BoardName = Annotated[
     str,
-    Path(min_length=1, max_length=MAX_NAME, description="The board's name (any case)."),
+    Path(
+        min_length=1,
+        max_length=MAX_NAME,
+        description="The board's name (any case).",
+        examples=["main"],
+    ),
     AfterValidator(printable),
 ]
 StageName = Annotated[
     str,
-    Path(min_length=1, max_length=MAX_NAME, description="A stage of the board (any case)."),
+    Path(
+        min_length=1,
+        max_length=MAX_NAME,
+        description="A stage of the board (any case).",
+        examples=["Build"],
+    ),
     AfterValidator(printable),
 ]
-ItemNumber = Annotated[int, Path(ge=1, le=MAX_NUMBER, description="The item's number.")]
+ItemNumber = Annotated[
+    int, Path(ge=1, le=MAX_NUMBER, description="The item's number.", examples=[1])
+]
 ExperimentNumber = Annotated[
-    int, Path(ge=1, le=MAX_NUMBER, description="The experiment's number (E1 is 1).")
+    int, Path(ge=1, le=MAX_NUMBER, description="The experiment's number (E1 is 1).", examples=[1])
 ]
 
 
@@ -239,3 +252,106 @@ class Resume(Body):
 
     five_whys: FiveWhys
     stop: Number | None = Field(None, description="Which stop, when several are open.")
+
+
+class NewBoard(Body):
+    """A new board, from a template or from a list of stages (exactly one of the two)."""
+
+    name: Name = Field(description="The board's name.")
+    template: Name | None = Field(
+        None, description="A ready-made board: build-measure-learn or simple."
+    )
+    stages: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(printable)] | (
+        None
+    ) = Field(
+        None,
+        description="Stages in order with optional WIP limits, such as Options,Build:3,Done.",
+    )
+    pull_signal: PullSignal | None = Field(
+        None, description="What lets work leave the options (default: the template's, or capacity)."
+    )
+    experiment_limit: Count | None = Field(
+        None, description="Most experiments running at once (default: the template's, or none)."
+    )
+    timezone: Annotated[Name, AfterValidator(zone_name)] | None = Field(
+        None, description="IANA time zone of day-based figures (default UTC)."
+    )
+
+
+class NewUser(Body):
+    """A new user; without a password they sign in with tokens or a one-time link only."""
+
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(printable)] = (
+        Field(description="1 to 40 letters, digits, dots, underscores or hyphens.")
+    )
+    password: Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(printable)] | None = Field(
+        None, description="At least 10 characters; never shown again."
+    )
+    site_admin: bool = Field(False, description="A site admin adds users and boards.")
+
+
+class SetRole(Body):
+    """A user's role on a board."""
+
+    role: Role = Field(description="viewer reads, member also changes work, admin also settings.")
+
+
+class NewToken(Body):
+    """A token for the caller, reaching every board they may read, or only the ones named."""
+
+    label: Text | None = Field(None, description="What the token is for, such as a laptop.")
+    boards: list[Name] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Boards it reaches (each one the caller may read); default: all of them.",
+    )
+
+
+class EditItem(Body):
+    """An item's new title, class of service or due date; fields left out stay as they are."""
+
+    title: Text | None = Field(None, description="Short title of the work.")
+    service_class: ServiceClass | None = Field(
+        None,
+        validation_alias=AliasChoices("service_class", "class"),
+        description="Class of service.",
+    )
+    due: date | None = Field(None, description="Due date (a fixed-date item needs one).")
+
+
+class Rank(Body):
+    """A new place for an item in the options."""
+
+    position: Number = Field(description="Its place in the options (1 = next to be pulled).")
+
+
+#: A WIP limit as a what-if proposes it: a whole number from 1, or null for none.
+Proposed = Annotated[int, Field(ge=1, le=MAX_NUMBER)] | None
+
+
+class TwinRun(Body):
+    """What the twin of a board runs: proposed limits, items, replications and seed."""
+
+    wip: dict[Name, Proposed] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Proposed WIP limits by stage (null: none); stages left out keep theirs.",
+    )
+    units: int = Field(500, ge=10, le=20_000, description="Items to run through each replication.")
+    reps: int = Field(30, ge=1, le=100_000, description="Replications of each set of limits.")
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="Seed of every random draw.")
+
+
+class ScenarioRun(Body):
+    """A scenario to run, as a scenario file holds it (see the simulator's documentation)."""
+
+    scenario: dict[str, Any] = Field(
+        description="name, time_unit, arrivals, release, stations, reps, seed, defects."
+    )
+    reps: int | None = Field(
+        None, ge=1, le=100_000, description="Replications (default: the scenario's)."
+    )
+    seed: int | None = Field(
+        None, ge=0, le=2**32 - 1, description="Seed of every draw (default: the scenario's)."
+    )

@@ -355,3 +355,127 @@ class HowManyForecast(Model):
     percentiles: dict[str, int]
     mean: Real
     method: str
+
+
+class UserEntry(Model):
+    """A user and their roles (never a password)."""
+
+    name: str
+    site_admin: bool
+    boards: dict[str, str] = Field(description="Role by board: viewer, member or admin.")
+    created_at: Moment
+    last_login_at: Moment | None
+
+
+class NewUser(Model):
+    """The user just added."""
+
+    name: str
+    site_admin: bool
+
+
+class MemberEntry(Model):
+    """A user's role on the board."""
+
+    user: str
+    role: str
+
+
+class Membership(Model):
+    """A role just given."""
+
+    board: str
+    user: str
+    role: str
+
+
+class TokenEntry(Model):
+    """One of the caller's tokens (never its secret)."""
+
+    id: int
+    user: str
+    label: str
+    boards: list[str] | None = Field(description="The boards it reaches; null: every one.")
+    created: Moment
+    last_used: Moment | None
+
+
+class NewToken(Model):
+    """A token just made: its secret is shown this once."""
+
+    id: int
+    token: str = Field(description="The secret (pf_…), for Authorization: Bearer.")
+    label: str
+    boards: list[str] | None = Field(description="The boards it reaches; null: every one.")
+
+
+class Interval(Model):
+    """An estimate's mean and 95% confidence interval (null when it could not be measured)."""
+
+    mean: Real | None
+    ci95_low: Real | None
+    ci95_high: Real | None
+
+
+class StationFigures(Model):
+    name: str
+    utilisation: Interval
+    blocked: Interval
+    starved: Interval
+
+
+class LittlesLawCheck(Model):
+    holds_on_every_path: bool
+    largest_gap: Real | None
+
+
+class SimulationRun(Model):
+    """A scenario's replications: every figure with its interval (``simulate run --json``)."""
+
+    scenario: str
+    makespan: Interval
+    first_unit_time: Interval
+    throughput: Interval
+    throughput_steady: Interval
+    cycle_time_mean: Interval
+    cycle_time_steady: Interval
+    cycle_time_p50: Interval
+    cycle_time_p85: Interval
+    cycle_time_p95: Interval
+    wip_mean: Interval
+    wasted_units: Interval
+    first_defect_found: Interval
+    stations: list[StationFigures]
+    littles_law: LittlesLawCheck
+    reps: int
+    seed: int
+    time_unit: str
+    engine: str
+    notes: list[str]
+
+
+class TwinStage(Model):
+    stage: str
+    samples: int = Field(description="Finished items its times are drawn from.")
+    works_on: int = Field(description="Items it works on at once.")
+    current_limit: int | None
+    proposed_limit: int | None
+
+
+class TwinFigures(Model):
+    throughput_steady: Interval
+    cycle_time_steady: Interval
+    wip_mean: Interval
+
+
+class TwinRun(Model):
+    """The board's line under its limits and the proposed ones (``simulate board --json``)."""
+
+    stages: list[TwinStage]
+    current: TwinFigures
+    proposed: TwinFigures
+    time_unit: str
+    reps: int
+    seed: int
+    engine: str
+    notes: list[str]

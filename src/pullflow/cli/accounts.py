@@ -1,9 +1,10 @@
 """``pullflow user`` and ``pullflow token``: the team server's users, their roles and tokens.
 
 Whoever can open the database may run these (they are how the first site admin is made);
-the server itself checks roles on every request. A token's secret is printed once, alone on
-standard output so that a script can capture it, with a sentence on standard error saying
-that it will not be shown again.
+the server itself checks roles on every request, and through it (``--server``) they run with
+the token's user's rights: a token made there is that user's. A token's secret is printed
+once, alone on standard output so that a script can capture it, with a sentence on standard
+error saying that it will not be shown again.
 """
 
 from __future__ import annotations
@@ -17,19 +18,10 @@ import typer
 from rich.table import Table
 
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, Json, actor, now, number, unit_of_work
+from pullflow.cli.backend import connect
+from pullflow.cli.context import Actor, BoardName, Db, Json, Server, number
 from pullflow.services import Invalid
-from pullflow.services.accounts import (
-    TokenView,
-    UserView,
-    create_user,
-    grant,
-    issue_token,
-    parse_role,
-    revoke_token,
-    tokens,
-    users,
-)
+from pullflow.services.accounts import TokenView, UserView, parse_role
 
 user_app = typer.Typer(
     help="Add users, list them, and grant them roles on boards.", no_args_is_help=True
@@ -95,23 +87,28 @@ def add_user(
         typer.Option(metavar="FILE", help="Read the password from the first line of FILE."),
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Add a user with a password of at least 10 characters (asked for twice, unless piped)."""
-    unit = unit_of_work(db)
+    backend = connect(db, as_, server)
     password = _password(password_stdin, password_file)
-    create_user(unit, name=name, password=password, site_admin=admin, at=now())
+    backend.create_user(name=name, password=password, site_admin=admin)
     kind = "site admin" if admin else "user"
     render.say(f"Added {kind} {name.strip()}.")
 
 
 @user_app.command("list")
 def list_users(
-    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+    db: Db = None,
+    server: Server = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
 ) -> None:
     """List the users and their roles (with --board, those who hold a role on that board)."""
-    found = users(unit_of_work(db))
+    found = connect(db, as_, server).users()
     if board is not None:
         found = [view for view in found if view.site_admin or _role_on(view, board)]
     if json:
@@ -152,6 +149,7 @@ def grant_role(
         str, typer.Argument(metavar="ROLE", help="viewer, member, admin, or none to take it away.")
     ],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
@@ -162,7 +160,7 @@ def grant_role(
             f"No board was named for the role: write pullflow user grant {name} {role} "
             "--board BOARD."
         )
-    grant(unit_of_work(db), board=board, user=name, role=chosen, at=now(), by=actor(as_))
+    connect(db, as_, server).grant(board=board, user=name, role=chosen)
     shown_board = " ".join(board.split())
     if chosen is None:
         render.say(f"{name.strip()} now has no role on board {shown_board}.")
@@ -181,12 +179,13 @@ def create_token(
         str, typer.Option(metavar="TEXT", help="What the token is for, to know it again.")
     ] = "",
     db: Db = None,
+    server: Server = None,
     board: TokenBoards = None,
     as_: Actor = None,
 ) -> None:
     """Create an API token for a user and print its secret, this once."""
-    token_id, secret = issue_token(
-        unit_of_work(db), user=user, boards=board or None, at=now(), label=label
+    token_id, secret = connect(db, as_, server).issue_token(
+        user=user, boards=board or None, label=label
     )
     print(secret)
     scope = f"boards {', '.join(board)}" if board else "every board the user may"
@@ -202,12 +201,13 @@ def create_token(
 def list_tokens(
     user: Annotated[str, typer.Option("--user", metavar="NAME", help="Whose tokens to list.")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """List a user's tokens, revoked ones too (with --board, those that reach that board)."""
-    found = tokens(unit_of_work(db), user=user)
+    found = connect(db, as_, server).tokens(user=user)
     if board is not None:
         wanted = " ".join(board.split()).lower()
         found = [
@@ -246,10 +246,11 @@ def _tokens_table(found: list[TokenView]) -> Table:
 def revoke(
     token: Annotated[str, typer.Argument(metavar="ID", help="The token's number.")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Revoke a token: every request with it is refused from now on."""
     token_id = number(token, "Token")
-    revoke_token(unit_of_work(db), token=token_id, by=actor(as_), at=now())
+    connect(db, as_, server).revoke_token(token=token_id)
     render.say(f"Token #{token_id} is revoked.")

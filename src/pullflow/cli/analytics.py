@@ -1,6 +1,8 @@
 """``pullflow metrics`` and ``pullflow forecast``: flow figures as tables or JSON.
 
-They read a board's own events or another tool's export (see ``sources``).
+They read a board's own events or another tool's export (see ``sources``). Through a server,
+a board's figures are the server's (the same JSON); a file is still read here. The backtest
+reads a board's whole history, so it runs only where the database is.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ import typer
 
 from pullflow.cli import analytics_render as show
 from pullflow.cli import render
-from pullflow.cli.context import Json, day
+from pullflow.cli.backend import connect_to
+from pullflow.cli.context import Json
 from pullflow.cli.sources import Filters, Source, load, narrow, reads_history
 from pullflow.flow.backtest import backtest
-from pullflow.flow.forecast import forecast_how_many, forecast_when
-from pullflow.flow.metrics import measure
 
 forecast_app = typer.Typer(
     help="Monte Carlo forecasts from the daily throughput of a window, and their backtest.",
@@ -46,12 +47,11 @@ def metrics(
     filters: Filters,
 ) -> None:
     """Cycle time, throughput, WIP, aging, CFD, flow efficiency, Little's Law and learning."""
-    history = narrow(load(source), filters)
-    measured = measure(history, filters.window(), hours=hours)
+    measured = connect_to(source).metrics(source, filters, hours=hours)
     if json:
-        render.print_json(measured.to_json())
+        render.print_json(measured)
     else:
-        show.metrics(measured, source.label)
+        show.metrics_json(measured, source.label)
 
 
 @forecast_app.command("when")
@@ -71,15 +71,10 @@ def when(
     filters: Filters,
 ) -> None:
     """When will N more items be done? Percentile dates of a Monte Carlo simulation."""
-    forecast = forecast_when(
-        narrow(load(source), filters),
-        items,
-        trials=trials,
-        seed=seed,
-        window_days=window,
-        target=day(target, "--target"),
+    forecast = connect_to(source).forecast_when(
+        source, filters, items=items, trials=trials, seed=seed, window=window, target=target
     )
-    _print(forecast.to_json(), json, show.when)
+    _print(forecast, json, show.when)
 
 
 @forecast_app.command("how-many")
@@ -95,12 +90,10 @@ def how_many(
     filters: Filters,
 ) -> None:
     """How many items will be done by DATE? "p% chance of at least x" for p = 50 … 95."""
-    until = day(by, "--by")
-    assert until is not None
-    forecast = forecast_how_many(
-        narrow(load(source), filters), until, trials=trials, seed=seed, window_days=window
+    forecast = connect_to(source).forecast_how_many(
+        source, filters, by=by, trials=trials, seed=seed, window=window
     )
-    _print(forecast.to_json(), json, show.how_many)
+    _print(forecast, json, show.how_many)
 
 
 @forecast_app.command("backtest")

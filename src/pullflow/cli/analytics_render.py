@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.table import Table
@@ -14,7 +15,11 @@ AGING_SHOWN = 10
 
 
 def metrics(measured: FlowMetrics, label: str) -> None:
-    data = measured.to_json()
+    metrics_json(measured.to_json(), label)
+
+
+def metrics_json(data: dict[str, Any], label: str) -> None:
+    """The figures as ``metrics --json`` gives them (measured here or by a server)."""
     window, items, cycle = data["window"], data["items"], data["cycle_time"]
     say(
         f"Flow of {label}, {window['first']} to {window['last']} ({window['days']} days, "
@@ -106,7 +111,7 @@ def _aging(aging: dict[str, Any]) -> None:
             f"{item['id']} {item['title']}"[:60],
             item["stage"],
             _shown(item["age"]),
-            f"P{item['pace']:.0f}",
+            _pace(item["pace"]),
             "at risk" if item["at_risk"] else "",
             style="red" if item["at_risk"] else None,
         )
@@ -186,6 +191,13 @@ def backtest(data: dict[str, Any]) -> None:
         )
     out.print(table)
     say(data["verdict"])
+
+
+def _pace(pace: float | None) -> str:
+    """An item's pace as a percentile; none (nothing finished to compare with) as a dash."""
+    if pace is None or math.isnan(pace):
+        return "–"
+    return f"P{pace:.0f}"
 
 
 def _count(number: int, noun: str) -> str:

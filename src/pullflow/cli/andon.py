@@ -8,20 +8,10 @@ from typing import Annotated
 import typer
 
 from pullflow.cli import render
-from pullflow.cli.context import (
-    Actor,
-    BoardName,
-    Db,
-    Json,
-    actor,
-    item_number,
-    now,
-    number,
-    unit_of_work,
-)
+from pullflow.cli.backend import connect
+from pullflow.cli.context import Actor, BoardName, Db, Json, Server, item_number, number
 from pullflow.services import DomainError, Invalid
-from pullflow.services.andon import five_whys_template, read_five_whys, resume_line, stop_line
-from pullflow.services.queries import stops_view
+from pullflow.services.andon import five_whys_template, read_five_whys
 
 app = typer.Typer(help="Stop the line, and resume it with a Five Whys.", no_args_is_help=True)
 
@@ -40,20 +30,18 @@ def stop(
     ] = None,
     people: Annotated[int, typer.Option(help="People held up by the stop.")] = 1,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Stop the line (or one stage): pulls are refused until a Five Whys resumes it."""
-    outcome = stop_line(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).stop_line(
         board=board,
         reason=reason,
         stage=stage,
         tags=tag or [],
         fix=item_number(fix) if fix is not None else None,
         people=people,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -65,18 +53,16 @@ def resume(
         str | None, typer.Option("--stop", help="Which stop, when several are open.")
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Resume a stopped line with a completed Five Whys; shows the suggested investment."""
     analysis = read_five_whys(five_whys)
-    outcome = resume_line(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).resume_line(
         board=board,
         five_whys=analysis,
         stop=number(stop_number, "Stop") if stop_number is not None else None,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -87,11 +73,12 @@ def template(
         Path | None, typer.Option("--output", "-o", help="Write to this file, not the screen.")
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Print a Five Whys to fill in (with the open stop's reason, if the line is stopped)."""
-    problem, heading = _open_stop(db, board)
+    problem, heading = _open_stop(db, server, board, as_)
     text = five_whys_template(problem, heading)
     if output is None:
         print(text, end="")
@@ -102,10 +89,12 @@ def template(
     render.say(f"Wrote {output}: fill it in, then pullflow andon resume --five-whys {output}.")
 
 
-def _open_stop(db: str | None, board: str | None) -> tuple[str | None, str | None]:
-    """The open stop's reason and a heading, when a database with one stopped board is at hand."""
+def _open_stop(
+    db: str | None, server: str | None, board: str | None, as_: str | None
+) -> tuple[str | None, str | None]:
+    """The open stop's reason and a heading, when a board with one open stop is at hand."""
     try:
-        name, stops = stops_view(unit_of_work(db), board=board)
+        name, stops = connect(db, as_, server).stops_view(board=board)
     except DomainError:
         return None, None
     open_stops = [view for view in stops if view.resumed_at is None]
@@ -116,9 +105,15 @@ def _open_stop(db: str | None, board: str | None) -> tuple[str | None, str | Non
 
 
 @app.command("status")
-def status(db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False) -> None:
+def status(
+    db: Db = None,
+    server: Server = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
+) -> None:
     """Show open stops and past ones with their root causes."""
-    name, views = stops_view(unit_of_work(db), board=board)
+    name, views = connect(db, as_, server).stops_view(board=board)
     if json:
         render.print_json(
             {

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 1 refused by a rule (WIP limit, andon, pull signal, nothing ready);
 2 bad input or usage; 3 an unexpected failure (reported in one line; set PULLFLOW_DEBUG=1 for
-the traceback).
+the traceback). Through a server (``pullflow --server URL …``) the codes are the same: the
+server's refusals come back as the same errors (see ``remote``).
 """
 
 from __future__ import annotations
@@ -29,21 +30,26 @@ from pullflow.cli import (
     simulate,
     transfer,
 )
+from pullflow.cli.backend import connect
 from pullflow.cli.context import (
     Actor,
     BoardName,
     Db,
     Json,
+    Server,
+    ServerFailed,
+    Token,
     actor,
+    database_only,
     database_url,
+    given_before_command,
     item_number,
     now,
 )
-from pullflow.cli.context import unit_of_work as open_unit
 from pullflow.services import DomainError, Refused
 from pullflow.services.boards import TEMPLATES, create_from_template
 from pullflow.services.boards import template as board_template
-from pullflow.services.queries import board_names, event_log
+from pullflow.services.queries import board_names
 from pullflow.services.unit import initialise_store
 from pullflow.services.views import event_json
 
@@ -94,8 +100,15 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
-    """Pull work through a board whose limits hold."""
+    """Pull work through a board whose limits hold.
+
+    With --server URL (or PULLFLOW_SERVER) and a token (PULLFLOW_TOKEN) the commands work
+    through a pullflow server instead of a database, and print the same.
+    """
+    given_before_command(server, token)
 
 
 @app.command("init")
@@ -107,10 +120,12 @@ def init(
         ),
     ] = "build-measure-learn",
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Create the database (or upgrade it) and a first board from a template."""
+    database_only(db, server, "pullflow init")
     chosen = None if template.strip().lower() == "none" else board_template(template)
     store, migrated = initialise_store(database_url(db))
     state = "is ready" if migrated else "was already up to date"
@@ -137,13 +152,13 @@ def log(
     item: Annotated[str | None, typer.Option(help="Only this item's events.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the most recent N.")] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Show the board's events, oldest first."""
-    history = event_log(
-        open_unit(db),
+    history = connect(db, as_, server).event_log(
         board=board,
         item=item_number(item) if item is not None else None,
         limit=limit,
@@ -165,6 +180,9 @@ def run(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="pullflow", standalone_mode=True)
     except SystemExit as done:
         return _code(done.code)
+    except ServerFailed as failure:
+        render.err.print(failure.message, markup=False, soft_wrap=True)
+        return 3
     except DomainError as error:
         render.err.print(error.message, markup=False, soft_wrap=True)
         return 1 if isinstance(error, Refused) else 2

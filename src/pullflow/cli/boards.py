@@ -7,10 +7,9 @@ from typing import Annotated
 import typer
 
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, Json, actor, now, unit_of_work
+from pullflow.cli.backend import connect
+from pullflow.cli.context import Actor, BoardName, Db, Json, Server
 from pullflow.services import Invalid, parse_limit, parse_policy, parse_pull_signal
-from pullflow.services.boards import configure_board, create_board, set_limit
-from pullflow.services.queries import board_names, board_view
 
 app = typer.Typer(help="Create, show and configure boards.", no_args_is_help=True)
 
@@ -37,6 +36,7 @@ def create(
         str, typer.Option(help="IANA time zone that day-based figures use.")
     ] = "UTC",
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
@@ -44,12 +44,9 @@ def create(
     chosen = name or board
     if chosen is None:
         raise Invalid("No name was given for the new board: write pullflow board create NAME.")
-    outcome = create_board(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).create_board(
         name=chosen,
         stages=stages,
-        actor=actor(as_),
-        at=now(),
         pull_signal=parse_pull_signal(pull_signal),
         experiment_limit=parse_limit(experiment_limit),
         timezone=timezone,
@@ -59,10 +56,14 @@ def create(
 
 @app.command("list")
 def list_boards(
-    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+    db: Db = None,
+    server: Server = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
 ) -> None:
-    """List the boards in the database (with --board, that one if it is there)."""
-    names = board_names(unit_of_work(db))
+    """List the boards in the database, or those a server lets you read (with --board, that one)."""
+    names = connect(db, as_, server).board_names()
     if board is not None:
         names = [name for name in names if name.lower() == board.strip().lower()]
     if json:
@@ -80,12 +81,13 @@ def show(
         str | None, typer.Argument(metavar="NAME", help="Board to show (or use --board).")
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Show the board: stages, lanes, WIP against limits, blocked and expedite cards, ages."""
-    view = board_view(unit_of_work(db), board=name or board, at=now())
+    view = connect(db, as_, server).board_view(board=name or board)
     if json:
         render.print_json(view.to_json())
     else:
@@ -101,18 +103,16 @@ def limit(
         typer.Option(help="At the limit: block (refuse), warn (allow, record) or override."),
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Set a stage's WIP limit and policy; lowering a limit evicts nothing."""
-    outcome = set_limit(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).set_limit(
         board=board,
         stage=stage,
         limit=parse_limit(value),
         policy=parse_policy(policy) if policy is not None else None,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -144,6 +144,7 @@ def configure(
         ),
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
@@ -155,11 +156,8 @@ def configure(
             "--commitment or --delivery."
         )
     limit_value = parse_limit(experiment_limit) if experiment_limit is not None else None
-    outcome = configure_board(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).configure_board(
         board=board,
-        actor=actor(as_),
-        at=now(),
         pull_signal=parse_pull_signal(pull_signal) if pull_signal is not None else None,
         experiment_limit=limit_value,
         clear_experiment_limit=experiment_limit is not None and limit_value is None,

@@ -3,6 +3,7 @@
 It builds a build-measure-learn board, lets an experiment pull work, shows a pull refused at
 a WIP limit, stops the line with the andon and resumes it with a Five Whys, printing the board
 as it goes. The clock is simulated (starting ten days ago) so that ages look like a real week.
+``build_demo`` takes the same steps without printing (``pullflow serve --demo`` starts from it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.rule import Rule
 
 from pullflow.cli import analytics_render as show_flow
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, actor
+from pullflow.cli.context import Actor, BoardName, Db, Server, actor, connection
 from pullflow.flow.board_events import history_from_events
 from pullflow.flow.metrics import measure
 from pullflow.services import (
@@ -79,34 +80,45 @@ FIVE_WHYS = {
 class Walk:
     """The demo's store, clock and narration."""
 
-    def __init__(self, url: str, board: str) -> None:
+    def __init__(self, url: str, board: str, *, quiet: bool = False) -> None:
         self.store, _ = initialise_store(url)
         self.board = board
+        self.quiet = quiet
         self.at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
 
     def later(self, hours: float) -> datetime:
         self.at += timedelta(hours=hours)
         return self.at
 
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            render.say(text)
+
     def step(self, title: str, text: str) -> None:
+        if self.quiet:
+            return
         render.out.print()
         render.out.print(Rule(title, align="left", style="cyan"))
         render.say(text)
 
     def do(self, action: Callable[[], Outcome]) -> Outcome:
         outcome = action()
-        render.events(outcome.events)
+        if not self.quiet:
+            render.events(outcome.events)
         return outcome
 
     def refused(self, action: Callable[[], Outcome]) -> None:
         try:
             action()
         except DomainError as error:
-            render.out.print(f"[bold red]Refused:[/] {error.message}", highlight=False)
+            if not self.quiet:
+                render.out.print(f"[bold red]Refused:[/] {error.message}", highlight=False)
         else:
             raise RuntimeError("the demo expected a refusal here")
 
     def show(self) -> None:
+        if self.quiet:
+            return
         render.board(board_view(self.store.unit_of_work(), board=self.board, at=self.at))
 
     def uow(self) -> SqlUnitOfWork:
@@ -119,14 +131,17 @@ def demo(
         typer.Option(help="Keep the demo database in this SQLite file instead of deleting it."),
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Walk through pulls, a refused pull, an experiment, an andon stop and its Five Whys.
 
     The demo runs on a throw-away SQLite database, or in the database --db names (it adds a
-    board there, named by --board); --as names the first of its three team members.
+    board there, named by --board); --as names the first of its three team members. It never
+    uses a server (with --server, it still runs on its own throw-away database).
     """
+    connection(db, server)
     name = board or BOARD
     first = actor(as_) if as_ is not None else TEAM[0]
     if db is not None:
@@ -143,8 +158,14 @@ def demo(
         _walk(f"sqlite:///{Path(folder) / 'demo.db'}", name, first)
 
 
-def _walk(url: str, board: str, first: str) -> None:
-    walk = Walk(url, board)
+def build_demo(url: str, board: str = BOARD) -> None:
+    """Build the demo board in the database at ``url`` (made if need be), printing nothing."""
+    walk = _walk(url, board, TEAM[0], quiet=True)
+    walk.store.close()
+
+
+def _walk(url: str, board: str, first: str, *, quiet: bool = False) -> Walk:
+    walk = Walk(url, board, quiet=quiet)
     ana, bo, chen = first, *TEAM[1:]
     walk.step(
         "1. A board that pulls",
@@ -334,7 +355,7 @@ def _walk(url: str, board: str, first: str) -> None:
     )
     walk.show()
     history = event_log(walk.uow(), board=walk.board)
-    render.say(
+    walk.say(
         f"\nEvery change above is an event ({len(history)} in all); see them with pullflow log."
     )
 
@@ -344,5 +365,9 @@ def _walk(url: str, board: str, first: str) -> None:
         "how long the hypothesis took to reach its verdict (pullflow metrics; pullflow report "
         "-o report.html draws them all).",
     )
-    measured = history_from_events((stored.event for stored in history), as_of=walk.at.timestamp())
-    show_flow.metrics(measure(measured), f"board {walk.board}")
+    if not walk.quiet:
+        measured = history_from_events(
+            (stored.event for stored in history), as_of=walk.at.timestamp()
+        )
+        show_flow.metrics(measure(measured), f"board {walk.board}")
+    return walk

@@ -7,15 +7,8 @@ from typing import Annotated
 import typer
 
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, actor, item_number, now, unit_of_work
-from pullflow.services.flow import (
-    block_item,
-    discard_item,
-    finish_item,
-    pull_item,
-    return_item,
-    unblock_item,
-)
+from pullflow.cli.backend import connect
+from pullflow.cli.context import Actor, BoardName, Db, Server, item_number
 
 ItemArgument = Annotated[str, typer.Argument(metavar="ITEM", help="Item id, such as 4.")]
 Reason = Annotated[str, typer.Option(help="Why (required).")]
@@ -33,6 +26,7 @@ def pull(
     ] = None,
     override: Override = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
@@ -41,14 +35,11 @@ def pull(
     Without ITEM the next is taken by policy: expedite first, then fixed-date by due date,
     then the first finished upstream (from the options: by rank).
     """
-    outcome = pull_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).pull_item(
         board=board,
         stage=stage,
         item=item_number(item) if item is not None else None,
         override=override,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -60,17 +51,15 @@ def finish(
         typer.Option(help="In the last stage before done, deliver it into done at once."),
     ] = False,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Move an item from its stage's doing lane to its done lane, ready to be pulled on."""
-    outcome = finish_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).finish_item(
         board=board,
         item=item_number(item),
         deliver=deliver,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -79,17 +68,15 @@ def block(
     item: ItemArgument,
     reason: Reason,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Flag an item as blocked, with the reason; it still counts against the limit."""
-    outcome = block_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).block_item(
         board=board,
         item=item_number(item),
         reason=reason,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -97,13 +84,12 @@ def block(
 def unblock(
     item: ItemArgument,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Clear an item's blocked flag."""
-    outcome = unblock_item(
-        unit_of_work(db), board=board, item=item_number(item), actor=actor(as_), at=now()
-    )
+    outcome = connect(db, as_, server).unblock_item(board=board, item=item_number(item))
     render.events(outcome.events)
 
 
@@ -111,17 +97,15 @@ def discard(
     item: ItemArgument,
     reason: Reason,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Take an item out of the flow from any stage; it is counted apart from completed work."""
-    outcome = discard_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).discard_item(
         board=board,
         item=item_number(item),
         reason=reason,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -134,18 +118,16 @@ def return_(
     reason: Reason,
     override: Override = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Send an item back to an earlier stage; it counts against that stage's limit."""
-    outcome = return_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).return_item(
         board=board,
         item=item_number(item),
         stage=stage,
         reason=reason,
         override=override,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)

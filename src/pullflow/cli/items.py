@@ -7,21 +7,10 @@ from typing import Annotated
 import typer
 
 from pullflow.cli import render
-from pullflow.cli.context import (
-    Actor,
-    BoardName,
-    Db,
-    Json,
-    actor,
-    day,
-    item_number,
-    now,
-    number,
-    unit_of_work,
-)
+from pullflow.cli.backend import connect
+from pullflow.cli.context import Actor, BoardName, Db, Json, Server, day, item_number, number
 from pullflow.services import Invalid, parse_service_class
-from pullflow.services.flow import add_item, edit_item, parse_attributes, rerank_item
-from pullflow.services.queries import item_view
+from pullflow.services.flow import parse_attributes
 from pullflow.services.views import event_json
 
 app = typer.Typer(help="Add, edit, rank and inspect items.", no_args_is_help=True)
@@ -63,16 +52,14 @@ def add(
         bool, typer.Option("--quiet", "-q", help="Print only the new item's id.")
     ] = False,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Add an item to the options."""
-    outcome = add_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).add_item(
         board=board,
         title=title,
-        actor=actor(as_),
-        at=now(),
         service_class=parse_service_class(service_class) if service_class else None,
         due=day(due),
         position=rank,
@@ -93,18 +80,16 @@ def edit(
     service_class: ServiceClassOption = None,
     due: DueOption = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Change an item's title, class of service or due date."""
     if title is None and service_class is None and due is None:
         raise Invalid("Nothing to change was given: add --title, --class or --due.")
-    outcome = edit_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).edit_item(
         board=board,
         item=item_number(item),
-        actor=actor(as_),
-        at=now(),
         title=title,
         service_class=parse_service_class(service_class) if service_class else None,
         due=day(due),
@@ -119,17 +104,13 @@ def rerank(
         int, typer.Argument(metavar="POSITION", help="New position in the options, 1 = next.")
     ],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Move an item waiting in the options to a new position in line."""
-    outcome = rerank_item(
-        unit_of_work(db),
-        board=board,
-        item=item_number(item),
-        position=position,
-        actor=actor(as_),
-        at=now(),
+    outcome = connect(db, as_, server).rerank_item(
+        board=board, item=item_number(item), position=position
     )
     render.events(outcome.events)
 
@@ -138,12 +119,13 @@ def rerank(
 def show(
     item: Annotated[str, typer.Argument(metavar="ITEM", help="Item id, such as 4.")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
 ) -> None:
     """Show one item and its history."""
-    card, history = item_view(unit_of_work(db), board=board, item=item_number(item), at=now())
+    card, history = connect(db, as_, server).item_view(board=board, item=item_number(item))
     if json:
         render.print_json({**card.to_json(), "events": [event_json(e) for e in history]})
     else:

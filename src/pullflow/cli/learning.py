@@ -7,26 +7,9 @@ from typing import Annotated
 import typer
 
 from pullflow.cli import render
-from pullflow.cli.context import (
-    Actor,
-    BoardName,
-    Db,
-    Json,
-    actor,
-    item_number,
-    now,
-    number,
-    unit_of_work,
-)
+from pullflow.cli.backend import connect
+from pullflow.cli.context import Actor, BoardName, Db, Json, Server, item_number, number
 from pullflow.services import parse_decision, parse_verdict
-from pullflow.services.learning import (
-    conclude_experiment,
-    link_item,
-    start_experiment,
-    state_hypothesis,
-    unlink_item,
-)
-from pullflow.services.queries import experiments_view, hypotheses_view
 
 hypothesis_app = typer.Typer(help="State and list hypotheses (Test Cards).", no_args_is_help=True)
 experiment_app = typer.Typer(
@@ -41,29 +24,31 @@ def add_hypothesis(
     measure: Annotated[str, typer.Option(help="And measure …")],
     right_if: Annotated[str, typer.Option(help="We are right if …")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """State a hypothesis as a Test Card."""
-    outcome = state_hypothesis(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).state_hypothesis(
         board=board,
         belief=belief,
         test=verify,
         metric=measure,
         criterion=right_if,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
 
 @hypothesis_app.command("list")
 def list_hypotheses(
-    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+    db: Db = None,
+    server: Server = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
 ) -> None:
     """List the board's hypotheses with their status."""
-    views = hypotheses_view(unit_of_work(db), board=board)
+    views = connect(db, as_, server).hypotheses_view(board=board)
     if json:
         render.print_json([view.to_json() for view in views])
     else:
@@ -77,17 +62,15 @@ def start(
     ],
     title: Annotated[str | None, typer.Option(help="A short name for the experiment.")] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Start an experiment; running experiments are limited per board."""
-    outcome = start_experiment(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).start_experiment(
         board=board,
         hypothesis=number(hypothesis, "Hypothesis", "H"),
         title=title,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -99,17 +82,15 @@ def link(
     ],
     item: Annotated[str, typer.Argument(metavar="ITEM", help="Item that serves it, such as 4.")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Link an item to a running experiment: the signal that lets it leave the options."""
-    outcome = link_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).link_item(
         board=board,
         experiment=number(experiment, "Experiment", "E"),
         item=item_number(item),
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -121,17 +102,15 @@ def unlink(
     ],
     item: Annotated[str, typer.Argument(metavar="ITEM", help="Item to unlink, such as 4.")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Remove an item's link to an experiment."""
-    outcome = unlink_item(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).unlink_item(
         board=board,
         experiment=number(experiment, "Experiment", "E"),
         item=item_number(item),
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
@@ -147,12 +126,12 @@ def conclude(
     learned: Annotated[str, typer.Option(help="From that we learned …")],
     next_step: Annotated[str, typer.Option("--next", help="Therefore we will …")],
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Conclude an experiment with a Learning Card; the verdict sets the hypothesis status."""
-    outcome = conclude_experiment(
-        unit_of_work(db),
+    outcome = connect(db, as_, server).conclude_experiment(
         board=board,
         experiment=number(experiment, "Experiment", "E"),
         verdict=parse_verdict(verdict),
@@ -160,18 +139,20 @@ def conclude(
         observed=observed,
         learned=learned,
         next_step=next_step,
-        actor=actor(as_),
-        at=now(),
     )
     render.events(outcome.events)
 
 
 @experiment_app.command("list")
 def list_experiments(
-    db: Db = None, board: BoardName = None, as_: Actor = None, json: Json = False
+    db: Db = None,
+    server: Server = None,
+    board: BoardName = None,
+    as_: Actor = None,
+    json: Json = False,
 ) -> None:
     """List the board's experiments, their items and conclusions."""
-    views = experiments_view(unit_of_work(db), board=board)
+    views = connect(db, as_, server).experiments_view(board=board)
     if json:
         render.print_json([view.to_json() for view in views])
     else:

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, Json, now, unit_of_work
+from pullflow.cli.context import Actor, BoardName, Db, Json, Server, now, unit_of_work
 from pullflow.cli.sources import Filters, Source, load, narrow, reads_history
 from pullflow.services import Invalid
 from pullflow.services.queries import board_view
@@ -59,6 +59,7 @@ def run(
     reps: Reps = None,
     seed: Seed = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
@@ -93,6 +94,7 @@ def sweep_command(
         int, typer.Option(help="Processes to spread the points over [default: the cores].")
     ] = 0,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,
@@ -158,6 +160,7 @@ def envelopes(
         Path | None, typer.Option(metavar="FILE", help="Draw the races side by side.")
     ] = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
     json: Json = False,

@@ -1,10 +1,10 @@
 """Where a flow history comes from: a board in the database, or another tool's export.
 
-Every analytics command takes the same options: ``--board`` (with ``--db``) for a board's own
-events, or ``--csv FILE`` / ``--input FORMAT:FILE`` for a file; then filters (``--from``,
-``--to``, ``--class``, ``--type``, ``--where KEY=VALUE``) and the points that define started
-and finished (``--commitment``, ``--delivery``). ``reads_history`` gives a command all of them
-at once and hands it a ``Source`` and ``Filters`` instead.
+Every analytics command takes the same options: ``--board`` (with ``--db`` or ``--server``)
+for a board's own events, or ``--csv FILE`` / ``--input FORMAT:FILE`` for a file; then filters
+(``--from``, ``--to``, ``--class``, ``--type``, ``--where KEY=VALUE``) and the points that
+define started and finished (``--commitment``, ``--delivery``). ``reads_history`` gives a
+command all of them at once and hands it a ``Source`` and ``Filters`` instead.
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ from typing import Annotated, Any
 
 import typer
 
-from pullflow.cli.context import Actor, BoardName, Db, day, now, unit_of_work
+from pullflow.cli.context import (
+    Actor,
+    BoardName,
+    Db,
+    Server,
+    database_only,
+    day,
+    now,
+    unit_of_work,
+)
 from pullflow.flow.board_events import history_from_events
 from pullflow.flow.filters import parse_filter, select
 from pullflow.flow.history import History, Workflow
@@ -126,6 +135,14 @@ class Source:
     commitment: str | None = None
     delivery: str | None = None
     stages: str | None = None
+    server: str | None = None
+    actor: str | None = None
+    #: The command being run, as typed (``pullflow forecast backtest``), for sentences.
+    command: str = "pullflow"
+
+    @property
+    def from_file(self) -> bool:
+        return self.csv is not None or self.input is not None
 
     @property
     def label(self) -> str:
@@ -172,6 +189,7 @@ SOURCE_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("mapping", MappingFile),
     ("stages", StageOrder),
     ("db", Db),
+    ("server", Server),
     ("board", BoardName),
     ("as_", Actor),
 )
@@ -202,9 +220,11 @@ def reads_history(*, filters: bool = True, window: bool = True) -> Callable[[Com
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
             for name, kind in added
         ]
+        context = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
 
         @functools.wraps(command)
         def run(**given: Any) -> None:
+            ctx: typer.Context = given.pop("ctx")
             chosen = {name: given.pop(name, None) for name, _ in added}
             source = Source(
                 db=chosen["db"],
@@ -217,6 +237,9 @@ def reads_history(*, filters: bool = True, window: bool = True) -> Callable[[Com
                 commitment=chosen["commitment"],
                 delivery=chosen["delivery"],
                 stages=chosen["stages"],
+                server=chosen["server"],
+                actor=chosen["as_"],
+                command=ctx.command_path,
             )
             narrowing = Filters.of(
                 chosen.get("from_"),
@@ -228,7 +251,7 @@ def reads_history(*, filters: bool = True, window: bool = True) -> Callable[[Com
             command(**given, source=source, filters=narrowing)
 
         run.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*own, *options]
+            parameters=[*own, *options, context]
         )
         return run
 
@@ -266,6 +289,7 @@ def narrow(history: History, filters: Filters) -> History:
 
 
 def _from_board(source: Source) -> History:
+    database_only(source.db, source.server, source.command)
     name, events = board_events(unit_of_work(source.db), board=source.board)
     try:
         return history_from_events(events, as_of=now().timestamp())

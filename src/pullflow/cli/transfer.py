@@ -14,7 +14,16 @@ from typing import Annotated
 import typer
 
 from pullflow.cli import render
-from pullflow.cli.context import Actor, BoardName, Db, actor, now, unit_of_work
+from pullflow.cli.context import (
+    Actor,
+    BoardName,
+    Db,
+    Server,
+    actor,
+    database_only,
+    now,
+    unit_of_work,
+)
 from pullflow.cli.sources import (
     DateOrder,
     Filters,
@@ -45,10 +54,12 @@ def import_(
     date_order: DateOrder = None,
     mapping: MappingFile = None,
     db: Db = None,
+    server: Server = None,
     board: BoardName = None,
     as_: Actor = None,
 ) -> None:
     """Record another tool's history on a board (created with the file's stages if new)."""
+    database_only(db, server, "pullflow import")
     if board is None:
         raise Invalid(
             "No board was named for the import: add --board NAME (a new name creates a board "

@@ -54,13 +54,17 @@ __all__ = [
     "allows",
     "authenticate_password",
     "authenticate_token",
+    "check_user_name",
     "create_user",
     "forget_responses",
     "grant",
     "issue_token",
+    "members",
     "parse_role",
     "principal_of",
+    "revoke_role",
     "revoke_token",
+    "role_of",
     "tokens",
     "users",
 ]
@@ -84,6 +88,9 @@ MAX_SECRET = 100
 
 #: ``last_used_at`` is kept to this: a token used again sooner writes nothing.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+#: Kept for a user added without a password: argon2 cannot read it, so no password matches.
+NO_PASSWORD = "!unusable"
 
 _hasher = PasswordHasher()
 
@@ -214,11 +221,20 @@ def _principal(
 
 
 def create_user(
-    uow: SqlUnitOfWork, *, name: str, password: str, site_admin: bool = False, at: datetime
+    uow: SqlUnitOfWork,
+    *,
+    name: str,
+    password: str | None,
+    site_admin: bool = False,
+    at: datetime,
 ) -> None:
-    """Add a user with a password of at least 10 characters (kept as an argon2 hash)."""
+    """Add a user with a password of at least 10 characters (kept as an argon2 hash).
+
+    Without a password (None) the user cannot sign in with one: they use tokens or a
+    one-time sign-in link instead.
+    """
     cleaned = check_user_name(name)
-    hashed = _hasher.hash(check_password(password))
+    hashed = NO_PASSWORD if password is None else _hasher.hash(check_password(password))
     with uow:
         uow.accounts.add_user(name=cleaned, password_hash=hashed, site_admin=site_admin, at=at)
         uow.commit()
@@ -236,6 +252,19 @@ def grant(
         else:
             uow.accounts.set_role(
                 user_id=stored.id, board_id=board_id, role=Role(role), at=at, by=by
+            )
+        uow.commit()
+
+
+def revoke_role(uow: SqlUnitOfWork, *, board: str, user: str) -> None:
+    """Take the user's role on the board away; refused when they hold none there."""
+    with uow:
+        stored = _known_user(uow, user)
+        board_id, board_name = _known_board(uow, board)
+        if not uow.accounts.remove_role(user_id=stored.id, board_id=board_id):
+            raise NotFound(
+                f"{stored.name} has no role on board {board_name}, so there is none to take "
+                "away: see the board's members."
             )
         uow.commit()
 
@@ -380,6 +409,43 @@ def users(uow: SqlUnitOfWork) -> list[UserView]:
         )
         for user in stored
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A user's role on one board."""
+
+    user: str
+    role: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user": self.user, "role": self.role}
+
+
+def members(uow: SqlUnitOfWork, *, board: str) -> tuple[str, list[MemberView]]:
+    """The board's name as stored and every user with a role on it, in the order added."""
+    with uow.reading():
+        _, name = _known_board(uow, board)
+        stored = uow.accounts.users()
+        roles = uow.accounts.memberships(user.id for user in stored)
+    key = board_key(name)
+    return name, [
+        MemberView(user.name, membership.role.value)
+        for user in stored
+        for membership in roles.get(user.id, [])
+        if board_key(membership.board) == key
+    ]
+
+
+def role_of(uow: SqlUnitOfWork, *, board: str, user: str) -> tuple[str, str, Role | None]:
+    """The board's and the user's names as stored, and the user's role there (None: none)."""
+    with uow.reading():
+        stored = _known_user(uow, user)
+        _, name = _known_board(uow, board)
+        held = uow.accounts.memberships([stored.id]).get(stored.id, [])
+    key = board_key(name)
+    role = next((m.role for m in held if board_key(m.board) == key), None)
+    return name, stored.name, role
 
 
 def tokens(uow: SqlUnitOfWork, *, user: str) -> list[TokenView]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from pullflow.domain import needs
-from pullflow.domain.andon import FiveWhys
+from pullflow.domain.andon import FiveWhys, Investment
 from pullflow.domain.errors import Invalid
 from pullflow.services.unit import Outcome, change
 from pullflow.store import SqlUnitOfWork
@@ -60,6 +60,16 @@ def resume_line(
         lambda b: b.resume_line(five_whys, actor=actor, at=at, stop=stop),
         needs.to_resume,
     )
+
+
+def suggested_investment(*, stopped_at: datetime, people: int, at: datetime) -> Investment:
+    """What a stop open since ``stopped_at`` costs by ``at`` with ``people`` held up.
+
+    Its ``suggested_hours`` is the countermeasure work the domain suggests for that cost
+    (before any Five Whys is written: no levels or planned hours yet).
+    """
+    hours = max((at - stopped_at).total_seconds(), 0.0) / 3600
+    return Investment(hours_stopped=hours, people=people, planned_hours=0.0, levels=1)
 
 
 def read_five_whys(path: Path) -> FiveWhys:

@@ -13,6 +13,9 @@ and answers what the first one stored.
 Only changes that were made are remembered. A request the board refused, or one that was
 malformed, changed nothing; its retry is simply tried again. A key belongs to one user and
 one request (method, path and body): sending it with another request is refused.
+
+A change that touches no board (adding a user, granting a role, making a token) knows its
+answer before it runs, and goes through ``once_answering`` instead.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from pullflow.domain.errors import Invalid, Refused, Unauthorised
+from pullflow.domain.errors import DomainError, Invalid, Refused, Unauthorised
 from pullflow.services.unit import Outcome
 from pullflow.store import SqlUnitOfWork, Store
 from pullflow.store.accounts import StoredResponse
@@ -84,13 +87,54 @@ def once(
     ``change`` runs a use case on the unit of work it is given; ``respond`` makes the answer
     from the outcome, and that answer is remembered with the change.
     """
+
+    def run(uow: _Remembering) -> Answer:
+        outcome = change(uow)
+        return uow.answer if uow.answer is not None else Answer(*respond(outcome))
+
+    return _once(store, attempt, lambda: _Remembering(store, attempt, at, respond), run)
+
+
+def once_answering(
+    store: Store,
+    attempt: Attempt,
+    *,
+    at: datetime,
+    change: Callable[[SqlUnitOfWork], object],
+    answer: tuple[int, dict[str, Any]],
+) -> Answer:
+    """Make a change that records no board's events (accounts) at most once per key.
+
+    Its ``answer`` is known before it runs; it is remembered in the change's transaction.
+    """
+    fixed = Answer(*answer)
+
+    def run(uow: _Remembering) -> Answer:
+        change(uow)
+        return uow.answer if uow.answer is not None else fixed
+
+    return _once(
+        store, attempt, lambda: _Remembering(store, attempt, at, lambda _: answer, fixed), run
+    )
+
+
+def _once(
+    store: Store,
+    attempt: Attempt,
+    unit: Callable[[], _Remembering],
+    run: Callable[[_Remembering], Answer],
+) -> Answer:
+    """Answer as before if the key was used, else run the change in a remembering unit.
+
+    A change refused because the same request made at the same moment got there first (the
+    user it adds exists now, the stage it pulls into is full) answers as that request did.
+    """
     check_key(attempt.key)
     earlier = recall(store.unit_of_work(), attempt)
     if earlier is not None:
         return earlier
-    uow = _Remembering(store, attempt, at, respond)
     try:
-        outcome = change(uow)
+        return run(unit())
     except _KeyTaken:
         earlier = recall(store.unit_of_work(), attempt)
         if earlier is None:
@@ -99,10 +143,11 @@ def once(
                 "not saved: send it again."
             ) from None
         return earlier
-    if uow.answer is not None:
-        return uow.answer
-    status, body = respond(outcome)
-    return Answer(status, body)
+    except DomainError:
+        earlier = recall(store.unit_of_work(), attempt)
+        if earlier is None:
+            raise
+        return earlier
 
 
 def recall(uow: SqlUnitOfWork, attempt: Attempt) -> Answer | None:
@@ -144,15 +189,27 @@ class _KeyTaken(Exception):
 class _Remembering(SqlUnitOfWork):
     """A unit of work that stores the change's answer in the transaction that commits it."""
 
-    def __init__(self, store: Store, attempt: Attempt, at: datetime, respond: Respond) -> None:
+    def __init__(
+        self,
+        store: Store,
+        attempt: Attempt,
+        at: datetime,
+        respond: Respond,
+        fixed: Answer | None = None,
+    ) -> None:
         super().__init__(store)
         self.attempt = attempt
         self.at = at
         self.respond = respond
+        #: The answer of a change known before it runs (one that touches no board).
+        self.fixed = fixed
         self.answer: Answer | None = None
 
     def commit(self) -> None:
-        status, body = self.respond(self._outcome())
+        if self.fixed is not None:
+            status, body = self.fixed.status, self.fixed.body
+        else:
+            status, body = self.respond(self._outcome())
         user = self.accounts.user(self.attempt.user)
         if user is None:
             raise Unauthorised("The signed-in user is not known any more: sign in again.")

@@ -24,9 +24,12 @@ class Outcome:
     events: list[Event]
 
 
-def open_store(url: str) -> Store:
-    """Open a pullflow database, upgrading its schema if this release is newer."""
-    return Store(url)
+def open_store(url: str, *, pool_size: int | None = None) -> Store:
+    """Open a pullflow database, upgrading its schema if this release is newer.
+
+    ``pool_size``: PostgreSQL connections kept open (default ``PULLFLOW_POOL_SIZE``, else 10).
+    """
+    return Store(url, pool_size=pool_size)
 
 
 def initialise_store(url: str) -> tuple[Store, bool]:

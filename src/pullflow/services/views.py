@@ -1,7 +1,8 @@
 """Read models: what the entry points show of a board, its items, experiments and stops.
 
 Each view is a frozen dataclass with ``to_json`` giving the documented JSON shape, so the
-command line and the API print the same keys.
+command line and the API print the same keys; ``from_json`` reads that shape back (a client
+of the API rebuilds the very views the server made).
 """
 
 from __future__ import annotations
@@ -11,11 +12,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pullflow.domain.events import Event, EventType
 from pullflow.store.repository import StoredEvent
 
 
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,30 @@ class CardView:
             "attributes": dict(self.attributes),
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CardView:
+        return cls(
+            number=data["id"],
+            title=data["title"],
+            service_class=data["class"],
+            due=_day(data["due"]),
+            stage=data["stage"],
+            lane=data["lane"],
+            state=data["state"],
+            rank=data["rank"],
+            blocked_reason=data["blocked"],
+            blocked_since=_moment(data["blocked_since"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            started_at=_moment(data["started_at"]),
+            ended_at=_moment(data["ended_at"]),
+            age_days=data["age_days"],
+            experiments=tuple(data["experiments"]),
+            discard_reason=data["discard_reason"],
+            position=data["position"],
+            cycle_days=data["cycle_time_days"],
+            attributes=dict(data["attributes"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class StageView:
@@ -98,6 +132,19 @@ class StageView:
             "doing": [card.to_json() for card in self.doing],
             "done": [card.to_json() for card in self.done],
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StageView:
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            limit=data["limit"],
+            policy=data["policy"],
+            wip=data["wip"],
+            doing=tuple(CardView.from_json(card) for card in data["doing"]),
+            done=tuple(CardView.from_json(card) for card in data["done"]),
+            stopped_by=data["stopped_by"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +186,24 @@ class StopView:
             "five_whys": self.five_whys,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StopView:
+        return cls(
+            number=data["stop"],
+            stage=data["stage"],
+            reason=data["reason"],
+            tags=tuple(data["tags"]),
+            fix_item=data["fix"],
+            people=data["people"],
+            stopped_at=datetime.fromisoformat(data["stopped_at"]),
+            stopped_by=data["stopped_by"],
+            repeat_of=data["repeat_of"],
+            repeated_tags=tuple(data["repeated_tags"]),
+            resumed_at=_moment(data["resumed_at"]),
+            resumed_by=data["resumed_by"],
+            five_whys=data["five_whys"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BoardView:
@@ -179,6 +244,21 @@ class BoardView:
             "stages": [stage.to_json() for stage in self.stages],
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BoardView:
+        return cls(
+            name=data["board"],
+            pull_signal=data["pull_signal"],
+            experiment_limit=data["experiment_limit"],
+            running_experiments=tuple(data["running_experiments"]),
+            timezone=data["timezone"],
+            as_of=datetime.fromisoformat(data["as_of"]),
+            stages=tuple(StageView.from_json(stage) for stage in data["stages"]),
+            open_stops=tuple(StopView.from_json(stop) for stop in data["stopped"]),
+            commitment=data["commitment"],
+            delivery=data["delivery"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class HypothesisView:
@@ -204,6 +284,20 @@ class HypothesisView:
             "stated_by": self.stated_by,
             "experiments": list(self.experiments),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HypothesisView:
+        return cls(
+            number=data["id"],
+            belief=data["we_believe_that"],
+            test=data["to_verify_that_we_will"],
+            metric=data["and_measure"],
+            criterion=data["we_are_right_if"],
+            status=data["status"],
+            stated_at=datetime.fromisoformat(data["stated_at"]),
+            stated_by=data["stated_by"],
+            experiments=tuple(data["experiments"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +333,48 @@ class ExperimentView:
             "therefore_we_will": self.next_step,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExperimentView:
+        return cls(
+            number=data["id"],
+            hypothesis=data["hypothesis"],
+            title=data["title"],
+            status=data["status"],
+            started_at=datetime.fromisoformat(data["started_at"]),
+            started_by=data["started_by"],
+            items=tuple(data["items"]),
+            concluded_at=_moment(data["concluded_at"]),
+            verdict=data["verdict"],
+            decision=data["decision"],
+            observed=data["we_observed"],
+            learned=data["from_that_we_learned"],
+            next_step=data["therefore_we_will"],
+        )
+
 
 def event_json(stored: StoredEvent) -> dict[str, Any]:
     """An event as the log prints it."""
     fields = stored.event.fields()
     return {"id": stored.id, "board": stored.board, **fields, "at": _iso(fields["at"])}
+
+
+def event_from_json(data: Mapping[str, Any]) -> Event:
+    """An event from the JSON the log and the API's changes write (its number aside)."""
+    return Event(
+        type=EventType(data["type"]),
+        actor=data["actor"],
+        at=datetime.fromisoformat(data["at"]),
+        item=data["item"],
+        experiment=data["experiment"],
+        from_stage=data["from_stage"],
+        from_lane=data["from_lane"],
+        to_stage=data["to_stage"],
+        to_lane=data["to_lane"],
+        reason=data["reason"],
+        data=dict(data["data"]),
+    )
+
+
+def stored_event_from_json(data: Mapping[str, Any]) -> StoredEvent:
+    """An event of the log, from ``event_json``'s shape."""
+    return StoredEvent(id=data["id"], board=data["board"], event=event_from_json(data))

@@ -1,4 +1,4 @@
-"""The accounts repository: users, their roles on boards, API tokens and remembered responses.
+"""The accounts repository: users, roles on boards, API tokens, web sessions and responses.
 
 Everything here is plain rows read and written in the unit of work's transaction; the rules
 (who may do what, what a good name or password is) live in ``pullflow.domain.accounts`` and
@@ -66,6 +66,19 @@ class StoredToken:
     last_used_at: datetime | None
     revoked_at: datetime | None
     revoked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A web session as kept: the secret's SHA-256 only, its user, and its CSRF token."""
+
+    id: int
+    user_id: int
+    user: str
+    csrf: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +198,15 @@ class AccountRepository:
             added = insert(tables.memberships).values(user_id=user_id, board_id=board_id, **values)
             self._insert(added, Refused(COLLIDED))
 
-    def remove_role(self, *, user_id: int, board_id: int) -> None:
+    def remove_role(self, *, user_id: int, board_id: int) -> bool:
+        """Take the user's role on the board away; return whether they held one."""
         members = tables.memberships.c
-        self.session.execute(
+        removed = self.session.execute(
             delete(tables.memberships).where(
                 (members.user_id == user_id) & (members.board_id == board_id)
             )
         )
+        return bool(removed.rowcount)  # type: ignore[attr-defined]
 
     # ----------------------------------------------------------------------------- tokens
 
@@ -277,6 +292,127 @@ class AccountRepository:
         boards = tables.boards.c
         rows = self.session.execute(select(boards.id, boards.name).where(boards.id.in_(wanted)))
         return {int(row.id): str(row.name) for row in rows}
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(
+            update(tables.users)
+            .where(tables.users.c.id == user_id)
+            .values(password_hash=password_hash)
+        )
+
+    def has_site_admin(self) -> bool:
+        """Whether any user is a site admin."""
+        users = tables.users.c
+        found = self.session.execute(select(users.id).where(users.site_admin).limit(1)).first()
+        return found is not None
+
+    # --------------------------------------------------------------------------- sessions
+
+    def add_session(
+        self, *, user_id: int, sha256: str, csrf: str, at: datetime, expires_at: datetime
+    ) -> None:
+        statement = insert(tables.sessions).values(
+            sha256=sha256,
+            user_id=user_id,
+            csrf=csrf,
+            created_at=at,
+            last_seen_at=at,
+            expires_at=expires_at,
+        )
+        self._insert(statement, Refused(COLLIDED))
+
+    def session_by_hash(self, sha256: str) -> StoredSession | None:
+        kept, users = tables.sessions.c, tables.users.c
+        row = self.session.execute(
+            select(tables.sessions, users.name.label("user_name"))
+            .join(tables.users, users.id == kept.user_id)
+            .where(kept.sha256 == sha256)
+        ).first()
+        if row is None:
+            return None
+        return StoredSession(
+            id=row.id,
+            user_id=row.user_id,
+            user=row.user_name,
+            csrf=row.csrf,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            expires_at=row.expires_at,
+        )
+
+    def session_seen(self, session_id: int, *, at: datetime, expires_at: datetime) -> None:
+        self.session.execute(
+            update(tables.sessions)
+            .where(tables.sessions.c.id == session_id)
+            .values(last_seen_at=at, expires_at=expires_at)
+        )
+
+    def end_session(self, sha256: str) -> None:
+        self.session.execute(delete(tables.sessions).where(tables.sessions.c.sha256 == sha256))
+
+    def end_sessions_of(self, user_id: int, *, keep: str | None = None) -> None:
+        """End every session of the user, but the one whose hash is ``keep``."""
+        kept = tables.sessions.c
+        condition = kept.user_id == user_id
+        if keep is not None:
+            condition = condition & (kept.sha256 != keep)
+        self.session.execute(delete(tables.sessions).where(condition))
+
+    def forget_sessions(self, *, before: datetime) -> None:
+        """Drop the sessions that expired before ``before``."""
+        self.session.execute(delete(tables.sessions).where(tables.sessions.c.expires_at < before))
+
+    # --------------------------------------------------------------------- sign-in links
+
+    def add_link(self, *, user_id: int, sha256: str, expires_at: datetime) -> None:
+        statement = insert(tables.sign_in_links).values(
+            sha256=sha256, user_id=user_id, expires_at=expires_at
+        )
+        self._insert(statement, Refused(COLLIDED))
+
+    def use_link(self, sha256: str, *, at: datetime) -> int | None:
+        """Mark an unused, unexpired link used; return its user's id, or None.
+
+        The update is guarded, so of two processes redeeming one link at once only one
+        succeeds.
+        """
+        links = tables.sign_in_links.c
+        row = self.session.execute(
+            select(links.id, links.user_id).where(links.sha256 == sha256)
+        ).first()
+        if row is None:
+            return None
+        used = self.session.execute(
+            update(tables.sign_in_links)
+            .where((links.id == row.id) & links.used_at.is_(None) & (links.expires_at > at))
+            .values(used_at=at)
+        )
+        return int(row.user_id) if used.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ failed sign-ins
+
+    def failures(self, key: str, *, since: datetime) -> int:
+        """How many failed sign-ins were counted against ``key`` since ``since``."""
+        tried = tables.sign_in_attempts.c
+        counted = self.session.execute(
+            select(func.count()).where((tried.key == key) & (tried.at >= since))
+        ).scalar_one()
+        return int(counted)
+
+    def add_failures(self, keys: Iterable[str], *, at: datetime) -> None:
+        rows = [{"key": key, "at": at} for key in keys]
+        if rows:
+            self.session.execute(insert(tables.sign_in_attempts), rows)
+
+    def forget_failures(self, *, before: datetime) -> None:
+        """Drop the failures counted before ``before`` (they no longer count)."""
+        tried = tables.sign_in_attempts.c
+        self.session.execute(delete(tables.sign_in_attempts).where(tried.at < before))
+
+    def clear_failures(self, key: str) -> None:
+        """Drop every failure counted against ``key`` (after a sign-in that succeeded)."""
+        tried = tables.sign_in_attempts.c
+        self.session.execute(delete(tables.sign_in_attempts).where(tried.key == key))
 
     # ------------------------------------------------------------------ idempotent requests
 

@@ -4,11 +4,15 @@ SQLite: every write transaction starts with ``BEGIN IMMEDIATE``, which takes the
 write lock before anything is read, and a busy timeout makes a second writer wait for it
 rather than fail; the file runs in WAL mode so readers never wait. PostgreSQL runs READ
 COMMITTED; writers serialise on the board row (``SELECT … FOR UPDATE``, see the repository),
-and every statement after that lock sees the last committed state.
+and every statement after that lock sees the last committed state. A PostgreSQL engine keeps
+``pool_size`` connections open (``PULLFLOW_POOL_SIZE``, default 10) and opens up to three times
+as many more when busy, enough for a server process's request threads; a request that still
+finds none free within ``pool_timeout`` seconds is refused with ``StoreBusy``.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import Any
 
@@ -25,9 +29,26 @@ SQLITE_BUSY_SECONDS = 60.0
 #: Execution option that marks a connection whose transactions will write.
 WRITE = "pullflow_write"
 
+#: The variable that sets how many PostgreSQL connections a process keeps open.
+POOL_SIZE_VARIABLE = "PULLFLOW_POOL_SIZE"
+
+#: Connections kept open when the variable is not set; three times as many more open when busy.
+POOL_SIZE = 10
+OVERFLOW_FACTOR = 3
+
+#: Seconds a request waits for a free connection before it is refused.
+POOL_TIMEOUT_SECONDS = 30.0
+
+#: The largest pool size taken (PostgreSQL's default connection limit is 100).
+MAX_POOL_SIZE = 500
+
 
 class StoreUnavailable(Invalid):
     """The database named by the URL cannot be opened or reached."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Every connection of the pool is in use and none came free in time."""
 
 
 def parse_url(url: str) -> URL:
@@ -53,12 +74,37 @@ def shown(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL, configured for pullflow's locking on its backend."""
+def make_engine(
+    url: str, *, pool_size: int | None = None, pool_timeout: float = POOL_TIMEOUT_SECONDS
+) -> Engine:
+    """An engine for the URL, configured for pullflow's locking on its backend.
+
+    ``pool_size`` (PostgreSQL only) defaults to ``PULLFLOW_POOL_SIZE``, else ``POOL_SIZE``.
+    """
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, isolation_level="READ COMMITTED", pool_size=2, max_overflow=4)
+    size = pool_size if pool_size is not None else pool_size_from_environment()
+    return create_engine(
+        parsed,
+        isolation_level="READ COMMITTED",
+        pool_size=size,
+        max_overflow=size * OVERFLOW_FACTOR,
+        pool_timeout=pool_timeout,
+    )
+
+
+def pool_size_from_environment() -> int:
+    """The pool size ``PULLFLOW_POOL_SIZE`` sets, or the default; a bad value is refused."""
+    given = os.environ.get(POOL_SIZE_VARIABLE, "").strip()
+    if not given:
+        return POOL_SIZE
+    if not given.isdigit() or not 1 <= int(given) <= MAX_POOL_SIZE:
+        raise Invalid(
+            f"{POOL_SIZE_VARIABLE}={given[:20]!r} was refused: set it to a whole number of "
+            f"connections from 1 to {MAX_POOL_SIZE}, or unset it for {POOL_SIZE}."
+        )
+    return int(given)
 
 
 def _sqlite_engine(url: URL) -> Engine:

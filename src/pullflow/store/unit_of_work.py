@@ -17,6 +17,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from pullflow.domain.andon import Stop
@@ -25,8 +26,17 @@ from pullflow.domain.errors import Refused
 from pullflow.domain.learning import Experiment, Hypothesis
 from pullflow.domain.stages import Stage
 from pullflow.store.accounts import AccountRepository
-from pullflow.store.engine import WRITE, StoreUnavailable, make_engine, parse_url, shown
+from pullflow.store.engine import (
+    POOL_TIMEOUT_SECONDS,
+    WRITE,
+    StoreBusy,
+    StoreUnavailable,
+    make_engine,
+    parse_url,
+    shown,
+)
 from pullflow.store.gate import gate_for, write_gate
+from pullflow.store.listen import announce_change
 from pullflow.store.mapping import start_mappers
 from pullflow.store.repository import BoardRepository, EventLog
 from pullflow.store.schema import ensure_current, initialise, refuse_missing_file
@@ -38,11 +48,18 @@ LAYOUT = (Board, Stage, Stop, Hypothesis, Experiment)
 class Store:
     """A database opened for pullflow: its engine and the sessions for reads and writes."""
 
-    def __init__(self, url: str, *, check_schema: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        check_schema: bool = True,
+        pool_size: int | None = None,
+        pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    ) -> None:
         start_mappers()
         self.given_url = url
         self.url = parse_url(url)
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
         self._writes = sessionmaker(
             bind=self.engine.execution_options(**{WRITE: True}),
             expire_on_commit=False,
@@ -109,6 +126,13 @@ class Store:
             "PULLFLOW_DATABASE_URL."
         )
 
+    def busy(self) -> StoreBusy:
+        """Every connection to the database is taken, and none came free in time."""
+        return StoreBusy(
+            "Every connection to the database is in use, so nothing was read or written: try "
+            "again in a moment, or raise PULLFLOW_POOL_SIZE if this happens often."
+        )
+
 
 def forget(session: Session) -> None:
     """Roll back and drop every object and cached board the session holds."""
@@ -164,6 +188,8 @@ class SqlUnitOfWork:
         if isinstance(error, OperationalError):
             self.store.forget_write_session()
             raise self.store.unavailable(error) from None
+        if isinstance(error, PoolTimeout):
+            raise self.store.busy() from None
 
     @contextmanager
     def reading(self) -> Iterator[SqlUnitOfWork]:
@@ -173,6 +199,8 @@ class SqlUnitOfWork:
             yield self
         except OperationalError as error:
             raise self.store.unavailable(error) from None
+        except PoolTimeout:
+            raise self.store.busy() from None
         finally:
             self._close()
 
@@ -186,6 +214,7 @@ class SqlUnitOfWork:
                 events = board.take_events()
                 if events:
                     self.events.append(board, events)
+                    announce_change(session, board)
             session.commit()
         except IntegrityError:
             forget(session)

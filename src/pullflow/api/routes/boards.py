@@ -1,18 +1,19 @@
-"""Boards: the ones the caller may read, one board whole, its settings, limits and log."""
+"""Boards: the ones the caller may read, a new one, one board whole, its settings and log."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from pullflow.api import responses
 from pullflow.api.auth import Asker, Reader
-from pullflow.api.changes import Admin
-from pullflow.api.requests import MAX_NUMBER, Limit, Settings, StageName
+from pullflow.api.changes import Admin, Changing, site_administering
+from pullflow.api.requests import MAX_NUMBER, Limit, NewBoard, Settings, StageName
 from pullflow.api.routes.common import CHANGE_PROBLEMS, READ_PROBLEMS, UNAUTHORISED, Here
-from pullflow.services import Invalid
-from pullflow.services.boards import configure_board, set_limit
+from pullflow.services import Invalid, PullSignal
+from pullflow.services.boards import TEMPLATES, configure_board, create_board, set_limit, template
 from pullflow.services.queries import board_names, board_view, event_log
 from pullflow.services.views import event_json
 
@@ -28,6 +29,49 @@ def list_boards(who: Asker, here: Here) -> list[dict[str, Any]]:
         if role is not None:
             listed.append({"name": name, "role": role.value})
     return listed
+
+
+CreatesBoards = Annotated[Changing, Depends(site_administering("create boards"))]
+
+
+@router.post("", status_code=201, response_model=responses.Change, responses=CHANGE_PROBLEMS)
+def create(body: NewBoard, response: Response, change: CreatesBoards) -> dict[str, Any]:
+    """Create a board from a template or a list of stages (site admin); ``Location`` names it.
+
+    A template gives the stages, the pull signal and the experiment limit; ``pull_signal``
+    and ``experiment_limit`` given beside it replace the template's.
+    """
+    if (body.template is None) == (body.stages is None):
+        raise Invalid(
+            "A new board needs exactly one of template or stages: send template (one of "
+            f"{', '.join(TEMPLATES)}) or stages, such as Options,Build:3,Done."
+        )
+    if body.template is not None:
+        chosen = TEMPLATES[template(body.template)]
+        stages, signal, limit = chosen.stages, chosen.pull_signal, chosen.experiment_limit
+    else:
+        stages, signal, limit = str(body.stages), PullSignal.CAPACITY, None
+    if body.pull_signal is not None:
+        signal = body.pull_signal
+    if "experiment_limit" in body.model_fields_set:
+        limit = body.experiment_limit
+    answer = change.run(
+        response,
+        body,
+        lambda uow, actor, at: create_board(
+            uow,
+            name=body.name,
+            stages=stages,
+            actor=actor,
+            at=at,
+            pull_signal=signal,
+            experiment_limit=limit,
+            timezone=body.timezone or "UTC",
+        ),
+        status=201,
+    )
+    response.headers["Location"] = f"/boards/{quote(answer['board'], safe='')}"
+    return answer
 
 
 @router.get("/{board}", response_model=responses.Board, responses=READ_PROBLEMS)

@@ -1,4 +1,4 @@
-"""Items and the verbs that move them: add, pull, finish, block, unblock, discard, return.
+"""Items and their verbs: add, edit, rank, pull, finish, block, unblock, discard, return.
 
 Each verb calls the service function the command line calls; the answer is the events the
 change recorded, whose actor is the token's user.
@@ -13,14 +13,26 @@ from fastapi import APIRouter, Response
 from pullflow.api import responses
 from pullflow.api.auth import Reader
 from pullflow.api.changes import Member
-from pullflow.api.requests import AddItem, Finish, ItemNumber, Pull, Reasoned, Return
+from pullflow.api.requests import (
+    AddItem,
+    EditItem,
+    Finish,
+    ItemNumber,
+    Pull,
+    Rank,
+    Reasoned,
+    Return,
+)
 from pullflow.api.routes.common import CHANGE_PROBLEMS, READ_PROBLEMS, Here
+from pullflow.services import Invalid
 from pullflow.services.flow import (
     add_item,
     block_item,
     discard_item,
+    edit_item,
     finish_item,
     pull_item,
+    rerank_item,
     return_item,
     unblock_item,
 )
@@ -65,6 +77,39 @@ def add(body: AddItem, response: Response, change: Member) -> dict[str, Any]:
     if added is not None:
         response.headers["Location"] = f"/boards/{answer['board']}/items/{added}"
     return answer
+
+
+@router.patch("/items/{n}", response_model=responses.Change, responses=CHANGE_PROBLEMS)
+def edit(n: ItemNumber, body: EditItem, response: Response, change: Member) -> dict[str, Any]:
+    """Change an item's title, class of service or due date; fields left out stay as they are."""
+    if body.title is None and body.service_class is None and body.due is None:
+        raise Invalid("Nothing to change was given: send title, service_class or due.")
+    return change.run(
+        response,
+        body,
+        lambda uow, actor, at: edit_item(
+            uow,
+            board=change.board,
+            item=n,
+            actor=actor,
+            at=at,
+            title=body.title,
+            service_class=body.service_class,
+            due=body.due,
+        ),
+    )
+
+
+@router.post("/items/{n}/rank", response_model=responses.Change, responses=CHANGE_PROBLEMS)
+def rank(n: ItemNumber, body: Rank, response: Response, change: Member) -> dict[str, Any]:
+    """Move an item waiting in the options to another place (1 = the next to be pulled)."""
+    return change.run(
+        response,
+        body,
+        lambda uow, actor, at: rerank_item(
+            uow, board=change.board, item=n, position=body.position, actor=actor, at=at
+        ),
+    )
 
 
 @router.post("/pull", response_model=responses.Change, responses=CHANGE_PROBLEMS)

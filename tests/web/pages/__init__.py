@@ -1,0 +1,1 @@
+"""The learning, flow and what-if pages of the web board."""
