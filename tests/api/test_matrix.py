@@ -364,7 +364,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/tokens"): Case("signed in", _on("/tokens"), writes=False),
     ("POST", "/tokens"): Case("signed in", _on("/tokens", {"label": "more"}, "POST")),
-    ("DELETE", "/tokens/{token}"): Case(
+    ("DELETE", "/tokens/{id}"): Case(
         "signed in", lambda w, c: Call("DELETE", f"/tokens/{w.token_of(c)}")
     ),
     ("POST", "/simulations"): Case(

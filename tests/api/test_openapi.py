@@ -41,7 +41,7 @@ ROUTES = {
     "/boards/{board}/simulations/twin": {"post"},
     "/users": {"get", "post"},
     "/tokens": {"get", "post"},
-    "/tokens/{token}": {"delete"},
+    "/tokens/{id}": {"delete"},
     "/simulations": {"post"},
 }
 

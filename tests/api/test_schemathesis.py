@@ -52,7 +52,7 @@ CHECKS = [
     content_type_conformance,
 ]
 #: Examples per operation and caller (the whole run stays within about two minutes).
-EXAMPLES = 12
+EXAMPLES = 8
 
 
 def _document() -> dict[str, Any]:

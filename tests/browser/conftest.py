@@ -115,15 +115,17 @@ def require_browser(problem: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
+    """Playwright for this folder's tests only: its sync API keeps an event loop running in the
+    main thread until it stops, which would refuse every later test's ``asyncio.run``."""
     if not CHROMIUM.exists():
         require_browser(f"{CHROMIUM} does not exist (apt-get install chromium)")
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     try:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -255,12 +257,12 @@ def prepare_database(db_url: str, clock: Clock) -> None:
         store.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(
     backend: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:

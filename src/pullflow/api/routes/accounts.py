@@ -46,7 +46,9 @@ UserName = Annotated[
     Path(min_length=1, max_length=MAX_NAME, description="The user's name (any case)."),
     AfterValidator(printable),
 ]
-TokenId = Annotated[int, Path(ge=1, le=MAX_NUMBER, description="The token's number.")]
+TokenId = Annotated[
+    int, Path(alias="id", ge=1, le=MAX_NUMBER, description="The token's number (its id).")
+]
 AddsUsers = Annotated[Changing, Depends(site_administering("add users"))]
 Administered = Annotated[Access, Depends(administers)]
 
@@ -217,7 +219,7 @@ def add_token(body: NewToken, response: Response, change: Own, here: Here) -> di
 
 
 @router.delete(
-    "/tokens/{token}",
+    "/tokens/{id}",
     status_code=204,
     response_class=Response,
     responses={**DONE, **CHANGE_PROBLEMS},
